@@ -1,0 +1,48 @@
+using Google.Protobuf.Reflection;
+
+namespace Tally.Contracts;
+
+/// <summary>
+/// Every proto file compiled into this assembly, for server reflection, health registration and tests.
+/// Imports (such as google/protobuf/timestamp.proto) are reachable through <see cref="FileDescriptor.Dependencies"/>.
+/// </summary>
+public static class ContractDescriptors
+{
+    /// <summary>Tally's own files (packages tally.*.v1).</summary>
+    public static IReadOnlyList<FileDescriptor> TallyFiles { get; } =
+    [
+        Tally.Common.V1.CommonReflection.Descriptor,
+        Tally.Common.V1.ProvenanceReflection.Descriptor,
+        Tally.Common.V1.FigureReflection.Descriptor,
+        Tally.Definitions.V1.DefinitionsReflection.Descriptor,
+        Tally.Citations.V1.CitationsReflection.Descriptor,
+        Tally.Ingestion.V1.IngestionReflection.Descriptor,
+        Tally.Query.V1.QueryReflection.Descriptor,
+    ];
+
+    /// <summary>Our copies of the standard gRPC files: health, reflection and the interop test service.</summary>
+    public static IReadOnlyList<FileDescriptor> StandardFiles { get; } =
+    [
+        Grpc.Health.V1.HealthReflection.Descriptor,
+        Grpc.Reflection.V1Alpha.ReflectionReflection.Descriptor,
+        Grpc.Testing.EmptyReflection.Descriptor,
+        Grpc.Testing.MessagesReflection.Descriptor,
+        Grpc.Testing.TestReflection.Descriptor,
+    ];
+
+    /// <summary>All compiled files: <see cref="TallyFiles"/> then <see cref="StandardFiles"/>.</summary>
+    public static IReadOnlyList<FileDescriptor> AllFiles { get; } = [.. TallyFiles, .. StandardFiles];
+
+    /// <summary>The four Tally services, in the order ingestion, definitions, citations, query.</summary>
+    public static IReadOnlyList<ServiceDescriptor> TallyServices { get; } =
+    [
+        Tally.Ingestion.V1.IngestionReflection.Descriptor.FindTypeByName<ServiceDescriptor>("IngestionService"),
+        Tally.Definitions.V1.DefinitionsReflection.Descriptor.FindTypeByName<ServiceDescriptor>("MetricDefinitionService"),
+        Tally.Citations.V1.CitationsReflection.Descriptor.FindTypeByName<ServiceDescriptor>("CitationService"),
+        Tally.Query.V1.QueryReflection.Descriptor.FindTypeByName<ServiceDescriptor>("QueryService"),
+    ];
+
+    /// <summary>Finds a service in any compiled file by full name (e.g. "grpc.health.v1.Health"); null when unknown.</summary>
+    public static ServiceDescriptor? FindService(string fullName) =>
+        AllFiles.SelectMany(f => f.Services).FirstOrDefault(s => s.FullName == fullName);
+}

@@ -1,0 +1,32 @@
+namespace Tally.Contracts.Events;
+
+/// <summary>A document's snapshot was stored (or re-seen) by ingestion. Add fields, never change meaning.</summary>
+public sealed record SourceIngested
+{
+    /// <summary>Unique id of this publication, for de-duplication.</summary>
+    public required Guid EventId { get; init; }
+
+    /// <summary>When the snapshot was stored.</summary>
+    public required DateTimeOffset OccurredAt { get; init; }
+
+    /// <summary>Source the snapshot belongs to.</summary>
+    public required string SourceId { get; init; }
+
+    /// <summary>Id of the stored snapshot.</summary>
+    public required string SnapshotId { get; init; }
+
+    /// <summary>SHA-256 of the snapshot bytes, lowercase hex.</summary>
+    public required string ContentSha256 { get; init; }
+
+    /// <summary>IANA media type of the snapshot.</summary>
+    public string MediaType { get; init; } = "";
+
+    /// <summary>Publisher's version label (e.g. a pull date); empty when none.</summary>
+    public string Vintage { get; init; } = "";
+
+    /// <summary>False when identical bytes were already stored for the source (nothing changed).</summary>
+    public bool IsNewSnapshot { get; init; } = true;
+
+    /// <summary>The source's previous newest snapshot; empty for its first.</summary>
+    public string PreviousSnapshotId { get; init; } = "";
+}
