@@ -1,0 +1,118 @@
+using System.Net;
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Console;
+using Microsoft.Extensions.Options;
+using Tally.Telemetry;
+
+namespace Tally.Hosting;
+
+/// <summary>What every Tally service host has in common. Program.cs: AddServiceDefaults() … MapServiceDefaults().</summary>
+public static partial class TallyServiceDefaults
+{
+    /// <summary>Health checks with this tag run for liveness (/healthz); every check runs for readiness (/readyz).</summary>
+    public const string LiveTag = "live";
+
+    public static WebApplicationBuilder AddServiceDefaults(this WebApplicationBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        var services = builder.Services;
+        var applicationName = builder.Environment.ApplicationName;
+
+        services.AddOptions<TallyHostOptions>()
+            .BindConfiguration(TallyHostOptions.SectionName)
+            .PostConfigure(o => o.ServiceName ??= applicationName)
+            .ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<TallyHostOptions>, TallyHostOptionsValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<MatcherPolicy, TallyPortMatcherPolicy>());
+
+        services.AddTallyTelemetry();
+        services.AddOptions<TelemetryOptions>().BindConfiguration("Tally:Telemetry");
+
+        // Liveness is "the process answers"; readiness checks are added by each service with AddHealthChecks().AddCheck(...).
+        services.AddHealthChecks().AddCheck("self", () => HealthCheckResult.Healthy(), tags: [LiveTag]);
+
+        builder.Logging.ClearProviders().AddSimpleConsole(o =>
+        {
+            o.SingleLine = true;
+            o.UseUtcTimestamp = true;
+            o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
+            o.ColorBehavior = LoggerColorBehavior.Disabled;
+        });
+
+        builder.WebHost.ConfigureKestrel((_, kestrel) =>
+        {
+            var host = kestrel.ApplicationServices.GetRequiredService<IOptions<TallyHostOptions>>().Value;
+            Listen(kestrel, host, host.GrpcPort, HttpProtocols.Http2); // h2c: cleartext HTTP/2 with prior knowledge
+            Listen(kestrel, host, host.HttpPort, HttpProtocols.Http1);
+        });
+
+        // gRPC seam: the in-house runtime's services.AddTallyGrpc() is registered here once Tally.Grpc exists.
+        return builder;
+    }
+
+    public static WebApplication MapServiceDefaults(this WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        app.MapPrometheusMetrics("/metrics").RequireHttpPort();
+        app.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = r => r.Tags.Contains(LiveTag) }).RequireHttpPort();
+        app.MapHealthChecks("/readyz", new HealthCheckOptions { ResponseWriter = WriteReadinessAsync }).RequireHttpPort();
+
+        // gRPC seam: grpc.health.v1.Health and server reflection are mapped here (on the gRPC port, the default)
+        // once Tally.Grpc exists; Health should report the same HealthCheckService result as /readyz.
+
+        var host = app.Services.GetRequiredService<IOptions<TallyHostOptions>>();
+        var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Tally.Hosting");
+        app.Lifetime.ApplicationStarted.Register(() =>
+        {
+            var o = host.Value;
+            LogListening(logger, o.ServiceName!, o.BindAddress, o.GrpcPort, o.HttpPort);
+        });
+        return app;
+    }
+
+    [LoggerMessage(Level = LogLevel.Information,
+        Message = "{ServiceName} listening on {BindAddress}: gRPC (h2c) port {GrpcPort}, HTTP port {HttpPort} (/metrics /healthz /readyz)")]
+    private static partial void LogListening(ILogger logger, string serviceName, string bindAddress, int grpcPort, int httpPort);
+
+    private static void Listen(KestrelServerOptions kestrel, TallyHostOptions host, int port, HttpProtocols protocols)
+    {
+        void Configure(ListenOptions listen) => listen.Protocols = protocols;
+        if (host.BindAddress == "*") kestrel.ListenAnyIP(port, Configure);
+        else kestrel.Listen(IPAddress.Parse(host.BindAddress), port, Configure);
+    }
+
+    /// <summary>{"status":"Unhealthy","checks":{"db":{"status":"Unhealthy","description":"…"}}}</summary>
+    private static async Task WriteReadinessAsync(HttpContext context, HealthReport report)
+    {
+        context.Response.ContentType = "application/json; charset=utf-8";
+        using var buffer = new MemoryStream();
+        using (var json = new Utf8JsonWriter(buffer))
+        {
+            json.WriteStartObject();
+            json.WriteString("status", report.Status.ToString());
+            json.WriteStartObject("checks");
+            foreach (var (name, entry) in report.Entries)
+            {
+                json.WriteStartObject(name);
+                json.WriteString("status", entry.Status.ToString());
+                if (entry.Description is not null) json.WriteString("description", entry.Description);
+                else if (entry.Exception is not null) json.WriteString("description", entry.Exception.Message);
+                json.WriteEndObject();
+            }
+            json.WriteEndObject();
+            json.WriteEndObject();
+        }
+        await context.Response.Body.WriteAsync(buffer.ToArray(), context.RequestAborted).ConfigureAwait(false);
+    }
+}
