@@ -23,11 +23,11 @@ public static class ContractDescriptors
     /// <summary>Our copies of the standard gRPC files: health, reflection and the interop test service.</summary>
     public static IReadOnlyList<FileDescriptor> StandardFiles { get; } =
     [
-        Grpc.Health.V1.HealthReflection.Descriptor,
-        Grpc.Reflection.V1Alpha.ReflectionReflection.Descriptor,
-        Grpc.Testing.EmptyReflection.Descriptor,
-        Grpc.Testing.MessagesReflection.Descriptor,
-        Grpc.Testing.TestReflection.Descriptor,
+        global::Grpc.Health.V1.HealthReflection.Descriptor,
+        global::Grpc.Reflection.V1Alpha.ReflectionReflection.Descriptor,
+        global::Grpc.Testing.EmptyReflection.Descriptor,
+        global::Grpc.Testing.MessagesReflection.Descriptor,
+        global::Grpc.Testing.TestReflection.Descriptor,
     ];
 
     /// <summary>All compiled files: <see cref="TallyFiles"/> then <see cref="StandardFiles"/>.</summary>

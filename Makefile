@@ -1,0 +1,59 @@
+# Tally — developer commands. `make` (or `make help`) lists them.
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+MAKEFLAGS += --no-print-directory
+
+GRPC_PORT ?= 7400
+HTTP_PORT ?= 7401
+PORT      ?= 7450
+DOTNET    := DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 dotnet
+ALLINONE  := services/allinone/Tally.AllInOne
+INTEROP   := tests/Tally.Interop.Server
+
+.PHONY: help build run test bench interop-server infra-up infra-down up down clean restore-check
+
+help: ## list the targets
+	@echo "Tally — make targets (variables: GRPC_PORT=$(GRPC_PORT) HTTP_PORT=$(HTTP_PORT) PORT=$(PORT))"
+	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
+
+build: ## build everything (Release)
+	$(DOTNET) build Platform.sln -c Release --disable-build-servers
+
+run: ## start the embedded default: all four services in one process (gRPC 127.0.0.1:7400, HTTP 7401; GRPC_PORT= HTTP_PORT= to change)
+	@test -d $(ALLINONE) || { echo "make run: $(ALLINONE) does not exist yet"; exit 1; }
+	Tally__Host__GrpcPort=$(GRPC_PORT) Tally__Host__HttpPort=$(HTTP_PORT) \
+	  $(DOTNET) run --project $(ALLINONE) -c Release
+
+test: ## install + start Redis/RabbitMQ/PostgreSQL, run every test project, tear down; ends with "tests: N passed, N failed"
+	@bash scripts/test.sh
+
+bench: ## run the benchmarks (results in bench/results/); extra arguments: make bench ARGS='--filter *Period*'
+	@bash scripts/bench.sh $(ARGS)
+
+interop-server: ## start the gRPC interop test server in the foreground on 127.0.0.1 (PORT=7450)
+	@test -d $(INTEROP) || { echo "make interop-server: $(INTEROP) does not exist yet"; exit 1; }
+	$(DOTNET) run -c Release --project $(INTEROP) -- --port $(PORT)
+
+infra-up: ## start the throwaway test servers (Redis 6390, RabbitMQ 5682, PostgreSQL 5439); env in /tmp/tally-infra/env
+	@bash scripts/infra-up.sh
+
+infra-down: ## stop the throwaway test servers
+	@bash scripts/infra-down.sh
+
+up: ## distributed mode: each service its own process, with RabbitMQ, Redis, PostgreSQL (not yet)
+	@echo "make up: not yet: see issue 4"; exit 1
+
+down: ## stop what `make up` started (not yet)
+	@echo "make down: not yet: see issue 4"
+
+clean: ## delete build output (bin/ obj/ of every project) and artifacts/
+	@find . -name '*.csproj' -not -path './tests/interop-node/*' -not -path '*/node_modules/*' -print0 \
+	  | while IFS= read -r -d '' p; do d=$$(dirname "$$p"); rm -rf "$$d/bin" "$$d/obj"; done
+	rm -rf artifacts
+
+restore-check: ## restore from the registry into an empty package folder: proves every pinned version is served
+	@dir=$$(mktemp -d); trap 'rm -rf "$$dir"' EXIT; \
+	  echo "restoring Platform.sln into empty NUGET_PACKAGES=$$dir (no HTTP cache)"; \
+	  NUGET_PACKAGES=$$dir $(DOTNET) restore Platform.sln --no-http-cache --force --disable-build-servers \
+	  && echo "restore-check: every package restored from the registry"
