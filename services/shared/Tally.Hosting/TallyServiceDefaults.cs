@@ -13,6 +13,8 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Console;
 using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Configuration;
+using Tally.Grpc;
 using Tally.Telemetry;
 
 namespace Tally.Hosting;
@@ -57,7 +59,7 @@ public static partial class TallyServiceDefaults
             Listen(kestrel, host, host.HttpPort, HttpProtocols.Http1);
         });
 
-        // gRPC seam: the in-house runtime's services.AddTallyGrpc() is registered here once Tally.Grpc exists.
+        services.AddTallyGrpc(o => builder.Configuration.GetSection("Tally:Grpc").Bind(o));
         return builder;
     }
 

@@ -7,7 +7,16 @@ namespace Tally.Messaging;
 /// <summary>Registers MassTransit with the transport named in configuration.</summary>
 public static class MessagingServiceCollectionExtensions
 {
-    /// <param name="configureConsumers">Each service adds its own consumers here.</param>
+    /// <summary>Asks for a consumer on the bus; any service library may call it before the host calls <see cref="AddTallyBus"/>.</summary>
+    public static IServiceCollection AddBusConsumer<TConsumer>(this IServiceCollection services)
+        where TConsumer : class, IConsumer
+    {
+        BusConsumerRegistrations.From(services).Add(bus => bus.AddConsumer<TConsumer>());
+        return services;
+    }
+
+    /// <summary>Configures MassTransit once, with every consumer registered through <see cref="AddBusConsumer{TConsumer}"/>.</summary>
+    /// <param name="configureConsumers">Extra registrations (tests).</param>
     public static IServiceCollection AddTallyBus(
         this IServiceCollection services, IConfiguration configuration, Action<IBusRegistrationConfigurator>? configureConsumers = null)
     {
@@ -17,6 +26,7 @@ public static class MessagingServiceCollectionExtensions
         services.AddMassTransit(bus =>
         {
             bus.SetEndpointNameFormatter(new KebabCaseEndpointNameFormatter(options.QueuePrefix, false));
+            BusConsumerRegistrations.From(services).ApplyTo(bus);
             configureConsumers?.Invoke(bus);
             switch (options.Transport)
             {

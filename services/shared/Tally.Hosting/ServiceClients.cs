@@ -1,0 +1,87 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using Tally.Grpc;
+
+namespace Tally.Hosting;
+
+/// <summary>The four Tally services, as other services address them.</summary>
+public enum TallyService
+{
+    Definitions,
+    Citations,
+    Ingestion,
+    Query,
+}
+
+/// <summary>
+/// Where each service answers, bound from "Tally:Services" (env Tally__Services__Definitions=http://host:port).
+/// The embedded default hosts all four on one port and calls itself, over the same gRPC clients.
+/// </summary>
+public sealed class ServiceAddressOptions
+{
+    public const string Section = "Tally:Services";
+    public const string EmbeddedDefault = "http://127.0.0.1:7400";
+
+    public string? Definitions { get; set; }
+
+    public string? Citations { get; set; }
+
+    public string? Ingestion { get; set; }
+
+    public string? Query { get; set; }
+
+    public string AddressOf(TallyService service) => service switch
+    {
+        TallyService.Definitions => Definitions,
+        TallyService.Citations => Citations,
+        TallyService.Ingestion => Ingestion,
+        TallyService.Query => Query,
+        _ => null,
+    } ?? EmbeddedDefault;
+}
+
+/// <summary>Registers generated gRPC clients for other Tally services: one channel per address, shared.</summary>
+public static class ServiceClientExtensions
+{
+    public static IServiceCollection AddServiceClient<TClient>(this IServiceCollection services, TallyService service)
+        where TClient : class
+    {
+        services.AddOptions<ServiceAddressOptions>().BindConfiguration(ServiceAddressOptions.Section);
+        services.TryAddSingleton<ServiceChannels>();
+        services.TryAddSingleton(sp =>
+        {
+            var invoker = sp.GetRequiredService<ServiceChannels>().InvokerFor(service);
+            return (TClient)Activator.CreateInstance(typeof(TClient), invoker)!;
+        });
+        return services;
+    }
+
+    /// <summary>One <see cref="GrpcChannel"/> per distinct address; disposed with the container.</summary>
+    private sealed class ServiceChannels(IOptions<ServiceAddressOptions> options) : IDisposable
+    {
+        private readonly ConcurrentDictionary<string, GrpcChannel> _channels = new(StringComparer.Ordinal);
+
+        public CallInvoker InvokerFor(TallyService service)
+        {
+            var address = options.Value.AddressOf(service);
+            if (!Uri.TryCreate(address, UriKind.Absolute, out var uri) || (uri.Scheme != "http" && uri.Scheme != "https"))
+            {
+                throw new InvalidOperationException(
+                    $"{ServiceAddressOptions.Section}:{service} must be an absolute http:// or https:// address (got '{address}').");
+            }
+
+            return _channels.GetOrAdd(uri.ToString(), a => GrpcChannel.ForAddress(a)).CreateCallInvoker();
+        }
+
+        public void Dispose()
+        {
+            foreach (var channel in _channels.Values)
+            {
+                channel.Dispose();
+            }
+        }
+    }
+}

@@ -1,0 +1,36 @@
+using MassTransit;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Tally.Messaging;
+
+/// <summary>
+/// Consumers each service asks for, collected while services register themselves, so that the host can
+/// configure the bus once (MassTransit allows one AddMassTransit per container).
+/// </summary>
+public sealed class BusConsumerRegistrations
+{
+    private readonly List<Action<IBusRegistrationConfigurator>> _registrations = [];
+
+    internal void Add(Action<IBusRegistrationConfigurator> registration) => _registrations.Add(registration);
+
+    internal void ApplyTo(IBusRegistrationConfigurator bus)
+    {
+        foreach (var registration in _registrations)
+        {
+            registration(bus);
+        }
+    }
+
+    internal static BusConsumerRegistrations From(IServiceCollection services)
+    {
+        var existing = services.FirstOrDefault(d => d.ServiceType == typeof(BusConsumerRegistrations))?.ImplementationInstance;
+        if (existing is BusConsumerRegistrations registrations)
+        {
+            return registrations;
+        }
+
+        registrations = new BusConsumerRegistrations();
+        services.AddSingleton(registrations);
+        return registrations;
+    }
+}
