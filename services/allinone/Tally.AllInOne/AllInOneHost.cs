@@ -1,0 +1,57 @@
+using Tally.Citations;
+using Tally.Definitions;
+using Tally.Hosting;
+using Tally.Ingestion;
+using Tally.Messaging;
+using Tally.Query;
+
+namespace Tally.AllInOne;
+
+/// <summary>
+/// All four services in one process. Inter-service calls still go through the generated gRPC clients, to
+/// this same process's gRPC port; only the bus (in-memory), cache (in-process) and storage (SQLite) differ
+/// from the distributed mode. Tests build it with their own configuration.
+/// </summary>
+public static class AllInOneHost
+{
+    public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
+    {
+        var builder = WebApplication.CreateBuilder(args);
+        configure?.Invoke(builder);
+        PointServicesAtSelf(builder);
+
+        builder.AddServiceDefaults();
+        builder.AddDefinitionsService();
+        builder.AddCitationsService();
+        builder.AddIngestionService();
+        builder.AddQueryService();
+        builder.Services.AddTallyBus(builder.Configuration);
+
+        var app = builder.Build();
+        app.MapServiceDefaults();
+        app.MapDefinitionsService();
+        app.MapCitationsService();
+        app.MapIngestionService();
+        app.MapQueryService();
+        return app;
+    }
+
+    /// <summary>Unless configured otherwise, every service client calls this process's own gRPC port.</summary>
+    private static void PointServicesAtSelf(WebApplicationBuilder builder)
+    {
+        var config = builder.Configuration;
+        var bind = config["Tally:Host:BindAddress"] is { Length: > 0 } b && b != "*" ? b : "127.0.0.1";
+        var port = config["Tally:Host:GrpcPort"] is { Length: > 0 } p ? p : "7400";
+        var self = $"http://{bind}:{port}";
+        var defaults = new Dictionary<string, string?>();
+        foreach (var service in Enum.GetNames<TallyService>())
+        {
+            if (string.IsNullOrEmpty(config[$"{ServiceAddressOptions.Section}:{service}"]))
+            {
+                defaults[$"{ServiceAddressOptions.Section}:{service}"] = self;
+            }
+        }
+
+        config.AddInMemoryCollection(defaults);
+    }
+}
