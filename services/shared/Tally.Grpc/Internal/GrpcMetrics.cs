@@ -1,0 +1,50 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+
+namespace Tally.Grpc.Internal;
+
+/// <summary>The runtime's instruments on the "Tally.Grpc" meter (exported as-is by the Prometheus exporter).</summary>
+internal static class GrpcMetrics
+{
+    public const string MeterName = "Tally.Grpc";
+
+    private static readonly Meter Meter = new(MeterName);
+
+    public static readonly Counter<long> ServerStarted = Meter.CreateCounter<long>("grpc_server_started_total", description: "RPCs started on the server.");
+    public static readonly Counter<long> ServerHandled = Meter.CreateCounter<long>("grpc_server_handled_total", description: "RPCs completed on the server, by status code.");
+    public static readonly Counter<long> ServerMsgReceived = Meter.CreateCounter<long>("grpc_server_msg_received_total", description: "Messages received by the server.");
+    public static readonly Counter<long> ServerMsgSent = Meter.CreateCounter<long>("grpc_server_msg_sent_total", description: "Messages sent by the server.");
+    public static readonly Histogram<double> ServerHandlingSeconds = Meter.CreateHistogram<double>("grpc_server_handling_seconds", "s", "Time from the start of an RPC to its status, on the server.");
+    public static readonly Counter<long> ClientStarted = Meter.CreateCounter<long>("grpc_client_started_total", description: "RPCs started by the client.");
+    public static readonly Counter<long> ClientHandled = Meter.CreateCounter<long>("grpc_client_handled_total", description: "RPCs completed by the client, by status code.");
+    public static readonly Histogram<double> ClientHandlingSeconds = Meter.CreateHistogram<double>("grpc_client_handling_seconds", "s", "Time from the start of an RPC to its status, on the client.");
+
+    public static string TypeName(MethodType type) => type switch
+    {
+        MethodType.Unary => "unary",
+        MethodType.ClientStreaming => "client_stream",
+        MethodType.ServerStreaming => "server_stream",
+        _ => "bidi_stream",
+    };
+
+    public static TagList Tags(IMethod method) => new()
+    {
+        { "grpc_service", method.ServiceName },
+        { "grpc_method", method.Name },
+        { "grpc_type", TypeName(method.Type) },
+    };
+
+    public static void RecordHandled(Counter<long> handled, Histogram<double> seconds, TagList tags, StatusCode code, long startTimestamp)
+    {
+        if (handled.Enabled)
+        {
+            var withCode = tags;
+            withCode.Add("grpc_code", GrpcProtocol.CodeName(code));
+            handled.Add(1, withCode);
+        }
+        if (seconds.Enabled)
+        {
+            seconds.Record(Stopwatch.GetElapsedTime(startTimestamp).TotalSeconds, tags);
+        }
+    }
+}
