@@ -1,0 +1,45 @@
+using Tally.Citations.V1;
+using Tally.Definitions.V1;
+using Tally.Grpc;
+using Tally.Ingestion.V1;
+using Tally.Query.V1;
+using HealthClient = global::Grpc.Health.V1.Health.HealthClient;
+
+namespace Tally.Cli.Infrastructure;
+
+/// <summary>One channel to the server and the generated clients over it; every call gets a deadline.</summary>
+internal sealed class TallyConnection : IDisposable
+{
+    private readonly GrpcChannel _channel;
+
+    /// <param name="timeout">--timeout as given, or null for <paramref name="defaultTimeout"/> (itself null for 30 s).</param>
+    public TallyConnection(Uri address, TimeSpan? timeout, TimeSpan? defaultTimeout = null)
+    {
+        Address = address;
+        Timeout = timeout ?? defaultTimeout ?? TimeoutOption.DefaultUnary;
+        _channel = GrpcChannel.ForAddress(address, new GrpcChannelOptions { MaxReceiveMessageSize = 64 * 1024 * 1024 });
+        var invoker = _channel.CreateCallInvoker();
+        Query = new QueryService.QueryServiceClient(invoker);
+        Definitions = new MetricDefinitionService.MetricDefinitionServiceClient(invoker);
+        Citations = new CitationService.CitationServiceClient(invoker);
+        Ingestion = new IngestionService.IngestionServiceClient(invoker);
+        Health = new HealthClient(invoker);
+    }
+
+    public Uri Address { get; }
+
+    /// <summary>The deadline each call gets, counted from its start.</summary>
+    public TimeSpan Timeout { get; }
+
+    public QueryService.QueryServiceClient Query { get; }
+    public MetricDefinitionService.MetricDefinitionServiceClient Definitions { get; }
+    public CitationService.CitationServiceClient Citations { get; }
+    public IngestionService.IngestionServiceClient Ingestion { get; }
+    public HealthClient Health { get; }
+
+    /// <summary>Options for one call: a deadline <see cref="Timeout"/> from now, and cancellation (Ctrl-C).</summary>
+    public CallOptions Call(CancellationToken cancellationToken) =>
+        new(deadline: DateTime.UtcNow + Timeout, cancellationToken: cancellationToken);
+
+    public void Dispose() => _channel.Dispose();
+}
