@@ -57,3 +57,22 @@ restore-check: ## restore from the registry into an empty package folder: proves
 	  echo "restoring Platform.sln into empty NUGET_PACKAGES=$$dir (no HTTP cache)"; \
 	  NUGET_PACKAGES=$$dir $(DOTNET) restore Platform.sln --no-http-cache --force --disable-build-servers \
 	  && echo "restore-check: every package restored from the registry"
+
+# ---- deployment artefacts (deploy/, helm/tally, k8s/; docs/operations.md)
+IMAGE_PREFIX ?= tally-
+IMAGE_TAG    ?= $(shell awk '/^appVersion:/ {gsub(/"/, "", $$2); print $$2}' helm/tally/Chart.yaml)
+IMAGES       := allinone query ingestion definitions citations
+
+.PHONY: images check-deploy
+
+images: ## build the container images tally-<service>:<appVersion> where a Docker engine answers (IMAGE_PREFIX= IMAGE_TAG=)
+	@if ! command -v docker >/dev/null; then echo "make images: docker is not installed; nothing built (make check-deploy checks the Dockerfile offline)"; exit 0; fi; \
+	if ! docker info >/dev/null 2>&1; then echo "make images: no Docker engine answers here (docker info failed); nothing built (make check-deploy checks the Dockerfile offline)"; exit 0; fi; \
+	for t in $(IMAGES); do \
+	  echo "make images: $(IMAGE_PREFIX)$$t:$(IMAGE_TAG)"; \
+	  DOCKER_BUILDKIT=1 docker build -f deploy/docker/Dockerfile --target $$t --build-arg VERSION=$(IMAGE_TAG) \
+	    -t $(IMAGE_PREFIX)$$t:$(IMAGE_TAG) . || exit 1; \
+	done
+
+check-deploy: ## offline checks of Dockerfile, Helm chart, kustomize overlays, dashboards and alerts (scripts/check-deploy.sh)
+	@bash scripts/check-deploy.sh

@@ -2,7 +2,8 @@ using Tally.Hosting;
 using Tally.Messaging;
 using Tally.Citations;
 
-var builder = WebApplication.CreateBuilder(args);
+// Content root = the build output, so appsettings.json is found whatever the working directory.
+var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
 builder.AddServiceDefaults();
 builder.AddCitationsService();
 builder.Services.AddTallyBus(builder.Configuration);

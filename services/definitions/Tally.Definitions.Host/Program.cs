@@ -2,7 +2,8 @@ using Tally.Hosting;
 using Tally.Messaging;
 using Tally.Definitions;
 
-var builder = WebApplication.CreateBuilder(args);
+// Content root = the build output, so appsettings.json is found whatever the working directory.
+var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
 builder.AddServiceDefaults();
 builder.AddDefinitionsService();
 builder.Services.AddTallyBus(builder.Configuration);
