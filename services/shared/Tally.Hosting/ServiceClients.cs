@@ -73,7 +73,9 @@ public static class ServiceClientExtensions
                     $"{ServiceAddressOptions.Section}:{service} must be an absolute http:// or https:// address (got '{address}').");
             }
 
-            return _channels.GetOrAdd(uri.ToString(), a => GrpcChannel.ForAddress(a)).CreateCallInvoker();
+            // Snapshots and answers can be large; the sender's own limits still apply.
+            return _channels.GetOrAdd(uri.ToString(), a => GrpcChannel.ForAddress(a, new GrpcChannelOptions { MaxReceiveMessageSize = 64 * 1024 * 1024 }))
+                .CreateCallInvoker();
         }
 
         public void Dispose()

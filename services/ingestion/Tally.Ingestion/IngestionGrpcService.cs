@@ -1,0 +1,67 @@
+using MassTransit;
+using Tally.Grpc;
+using Tally.Ingestion.Documents;
+using Tally.Ingestion.Storage;
+using Tally.Ingestion.V1;
+
+namespace Tally.Ingestion;
+
+/// <summary>tally.ingestion.v1.IngestionService. Dataset rpcs arrive with issue 5.</summary>
+internal sealed class IngestionGrpcService(
+    DocumentIngestor ingestor, SnapshotStore snapshots, FigureStore figures, IPublishEndpoint publish)
+    : IngestionService.IngestionServiceBase
+{
+    private const string DatasetsLater = "dataset ingestion arrives with issue 5";
+
+    public override Task<IngestDocumentResponse> IngestDocument(IngestDocumentRequest request, ServerCallContext context) =>
+        ingestor.IngestAsync(request, publish, context.CancellationToken);
+
+    public override async Task<GetSnapshotResponse> GetSnapshot(GetSnapshotRequest request, ServerCallContext context)
+    {
+        var id = request.SnapshotId.Trim().ToLowerInvariant();
+        if (id.Length == 0)
+        {
+            throw new RpcException(new Status(StatusCode.InvalidArgument, "snapshot_id is empty; snapshot ids are the SHA-256 of the document bytes (see ListSnapshots)."));
+        }
+
+        var row = await snapshots.FindAsync(id, request.IncludeText, context.CancellationToken)
+            ?? throw new RpcException(new Status(StatusCode.NotFound,
+                $"No snapshot '{request.SnapshotId}' is stored. Snapshot ids are the SHA-256 (64 hex digits) of the document bytes; list them with ListSnapshots."));
+        return new GetSnapshotResponse { Snapshot = row.ToProto(), Source = row.SourceProto(), Text = request.IncludeText ? row.Text ?? "" : "" };
+    }
+
+    public override async Task<ListSnapshotsResponse> ListSnapshots(ListSnapshotsRequest request, ServerCallContext context)
+    {
+        var size = PageTokens.Size(request.PageSize);
+        var offset = PageTokens.Offset(request.PageToken);
+        var rows = await snapshots.ListAsync(request.SourceId.Trim(), offset, size + 1, context.CancellationToken);
+        var response = new ListSnapshotsResponse();
+        response.Snapshots.AddRange(rows.Take(size).Select(r => r.ToProto()));
+        response.NextPageToken = PageTokens.Next(offset, response.Snapshots.Count, rows.Count > size);
+        return response;
+    }
+
+    public override async Task<ListFiguresResponse> ListFigures(ListFiguresRequest request, ServerCallContext context)
+    {
+        var size = PageTokens.Size(request.PageSize);
+        var offset = PageTokens.Offset(request.PageToken);
+        var filter = new FigureFilter(request.MetricId.Trim(), request.SourceId.Trim(), request.SnapshotId.Trim().ToLowerInvariant(), request.ReviewState);
+        var page = await figures.ListAsync(filter, offset, size + 1, context.CancellationToken);
+        var response = new ListFiguresResponse();
+        response.Figures.AddRange(page.Take(size));
+        response.NextPageToken = PageTokens.Next(offset, response.Figures.Count, page.Count > size);
+        return response;
+    }
+
+    public override Task IngestDataset(
+        IAsyncStreamReader<IngestDatasetRequest> requestStream, IServerStreamWriter<IngestDatasetProgress> responseStream, ServerCallContext context) =>
+        throw Unimplemented();
+
+    public override Task<ListDatasetsResponse> ListDatasets(ListDatasetsRequest request, ServerCallContext context) => throw Unimplemented();
+
+    public override Task<QueryDatasetResponse> QueryDataset(QueryDatasetRequest request, ServerCallContext context) => throw Unimplemented();
+
+    public override Task<ListQuarantineResponse> ListQuarantine(ListQuarantineRequest request, ServerCallContext context) => throw Unimplemented();
+
+    private static RpcException Unimplemented() => new(new Status(StatusCode.Unimplemented, DatasetsLater));
+}

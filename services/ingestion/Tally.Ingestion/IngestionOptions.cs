@@ -1,0 +1,32 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Tally.Ingestion;
+
+/// <summary>Limits and tools of document ingestion. Bound from "Tally:Ingestion" and validated at start.</summary>
+public sealed class IngestionOptions
+{
+    public const string Section = "Tally:Ingestion";
+
+    /// <summary>Largest document accepted, in bytes (default 20 MiB); larger uploads get RESOURCE_EXHAUSTED naming the limit.</summary>
+    [Range(1, int.MaxValue - (1024 * 1024), ErrorMessage = "Tally:Ingestion:MaxDocumentBytes must be between 1 and 2 GiB.")]
+    public long MaxDocumentBytes { get; set; } = 20L * 1024 * 1024;
+
+    /// <summary>
+    /// Longest extracted text (in characters) that figure candidates are extracted from (default 2,000,000, a few
+    /// seconds of analysis). Longer texts are stored without candidates and the response says so.
+    /// </summary>
+    [Range(0, int.MaxValue, ErrorMessage = "Tally:Ingestion:MaxFigureExtractionChars must be 0 or more.")]
+    public int MaxFigureExtractionChars { get; set; } = 2_000_000;
+
+    /// <summary>The pdftotext executable (Debian/Ubuntu: apt-get install poppler-utils).</summary>
+    [Required(AllowEmptyStrings = false)]
+    public string PdfToTextPath { get; set; } = "pdftotext";
+
+    /// <summary>How long pdftotext may run on one document, in seconds.</summary>
+    [Range(1, 3600, ErrorMessage = "Tally:Ingestion:PdfTimeoutSeconds must be between 1 and 3600.")]
+    public int PdfTimeoutSeconds { get; set; } = 60;
+
+    /// <summary>Deadline of calls to the metric-definition and citation services, in seconds.</summary>
+    [Range(1, 300, ErrorMessage = "Tally:Ingestion:ServiceCallTimeoutSeconds must be between 1 and 300.")]
+    public int ServiceCallTimeoutSeconds { get; set; } = 10;
+}
