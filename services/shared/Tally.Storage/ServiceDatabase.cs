@@ -82,7 +82,10 @@ public sealed class ServiceDatabase : IAsyncDisposable
         var connection = new SqliteConnection(_connectionString);
         await connection.OpenAsync(cancellationToken);
         await using var pragma = connection.CreateCommand();
-        pragma.CommandText = "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;";
+        // WAL + NORMAL: readers never block the writer, and a commit costs no fsync of the main file.
+        pragma.CommandText = _keepAlive is null
+            ? "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;"
+            : "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;";
         await pragma.ExecuteNonQueryAsync(cancellationToken);
         return connection;
     }

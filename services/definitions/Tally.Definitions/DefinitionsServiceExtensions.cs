@@ -1,0 +1,46 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Tally.Catalog;
+using Tally.Definitions.Grpc;
+using Tally.Definitions.Registry;
+using Tally.Definitions.Storage;
+using Tally.Grpc;
+using Tally.Storage;
+
+namespace Tally.Definitions;
+
+/// <summary>Wiring of the metric-definition service into a host: Program.cs calls these two.</summary>
+public static class DefinitionsServiceExtensions
+{
+    /// <summary>
+    /// Options (Tally:Definitions), the catalog (Tally:Catalog), the service's own database (owner "definitions",
+    /// Tally:Storage), the registry and its start-up catalog import, the refresh loop and the readiness check.
+    /// Publishing needs the host's bus (AddTallyBus).
+    /// </summary>
+    public static WebApplicationBuilder AddDefinitionsService(this WebApplicationBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        var services = builder.Services;
+        services.AddOptions<DefinitionsOptions>().BindConfiguration(DefinitionsOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddTallyGrpc();
+        services.AddTallyCatalog(builder.Configuration);
+        // Registered before the import so that migrations run first (hosted services start in order).
+        services.AddServiceDatabase(DefinitionsMigrations.Owner, DefinitionsMigrations.All);
+        services.TryAddSingleton<RegistryStore>();
+        services.TryAddSingleton<DefinitionRegistry>();
+        services.AddHostedService<CatalogImportService>();
+        services.AddHostedService<RegistryRefreshService>();
+        services.AddHealthChecks().AddCheck<RegistryHealthCheck>("definitions-registry");
+        return builder;
+    }
+
+    /// <summary>Maps tally.definitions.v1.MetricDefinitionService on the gRPC port.</summary>
+    public static WebApplication MapDefinitionsService(this WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        app.MapGrpcService<MetricDefinitionGrpcService>();
+        return app;
+    }
+}
