@@ -1,16 +1,21 @@
 #!/usr/bin/env bash
-# Run the benchmarks (BenchmarkDotNet) in Release; reports go to bench/results/.
-# Usage: scripts/bench.sh [BenchmarkDotNet arguments, e.g. --filter '*Period*']
-# Benchmarks measure speed; tests never assert on timing.
+# Run the benchmarks in Release; reports go to bench/results/ (rpc-<date>.md and .json).
+#   RPC: unary echo on Tally's gRPC server vs a @grpc/grpc-js server (tests/interop-node), same client (Tally's),
+#        at 1 and 64 calls in flight; throughput, p50/p99 latency, server CPU per call, ratio tally/grpc-js.
+# Usage: scripts/bench.sh [--duration 10] [--warmup 3] [--concurrency 1,64] [--payload 128] [--rounds 2]
+# Benchmarks measure speed; tests never assert on timing. Every run is bounded (duration x rounds x servers).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 proj=bench/Tally.Bench
-if [ ! -d "$proj" ]; then
-  echo "bench: no benchmarks yet ($proj does not exist)"
-  exit 0
-fi
-mkdir -p bench/results
-args=("$@")
-[[ " ${args[*]} " == *" --artifacts "* ]] || args+=(--artifacts "$PWD/bench/results")
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
-exec dotnet run -c Release --project "$proj" -- "${args[@]}"
+
+node_dir=tests/interop-node
+if [ ! -d "$node_dir/node_modules/@grpc/grpc-js" ]; then
+  command -v npm >/dev/null || { echo "bench: npm is missing (need node 20 + npm for $node_dir)" >&2; exit 1; }
+  echo "bench: npm ci in $node_dir"
+  (cd "$node_dir" && npm ci --no-audit --no-fund --loglevel=error </dev/null)
+fi
+
+mkdir -p bench/results
+dotnet build "$proj" -c Release --disable-build-servers --nologo -v:quiet -clp:ErrorsOnly
+exec dotnet "$proj/bin/Release/net10.0/Tally.Bench.dll" rpc --out "$PWD/bench/results" "$@"

@@ -15,6 +15,7 @@ using Microsoft.Extensions.Logging.Console;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Configuration;
 using Tally.Grpc;
+using Tally.Grpc.Services;
 using Tally.Telemetry;
 
 namespace Tally.Hosting;
@@ -60,6 +61,7 @@ public static partial class TallyServiceDefaults
         });
 
         services.AddTallyGrpc(o => builder.Configuration.GetSection("Tally:Grpc").Bind(o));
+        services.AddGrpcHealthAndReflection();
         return builder;
     }
 
@@ -70,8 +72,8 @@ public static partial class TallyServiceDefaults
         app.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = r => r.Tags.Contains(LiveTag) }).RequireHttpPort();
         app.MapHealthChecks("/readyz", new HealthCheckOptions { ResponseWriter = WriteReadinessAsync }).RequireHttpPort();
 
-        // gRPC seam: grpc.health.v1.Health and server reflection are mapped here (on the gRPC port, the default)
-        // once Tally.Grpc exists; Health should report the same HealthCheckService result as /readyz.
+        // grpc.health.v1.Health (same verdict as /readyz, for native grpc: probes) and server reflection, on the gRPC port.
+        app.MapGrpcHealthAndReflection();
 
         var host = app.Services.GetRequiredService<IOptions<TallyHostOptions>>();
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Tally.Hosting");

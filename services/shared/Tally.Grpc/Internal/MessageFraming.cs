@@ -24,7 +24,8 @@ internal static class MessageFraming
             throw new RpcException(new Status(StatusCode.ResourceExhausted,
                 $"Sending message exceeds the maximum configured message size ({size} > {maxSize} bytes)."));
         }
-        if (!gzip)
+        // An empty message goes uncompressed: gzip of nothing is zero bytes, which peers reject as a compressed frame.
+        if (!gzip || size == 0)
         {
             var span = output.GetSpan(HeaderSize + size);
             span[0] = 0;

@@ -1,0 +1,20 @@
+using Tally.Bench.Rpc;
+
+// Tally.Bench rpc [options]          the RPC benchmark (default); see RpcBenchmarkOptions for the options
+// Tally.Bench echo-server --port N   Tally's echo server alone (the benchmark starts it as a child process)
+try
+{
+    return args switch
+    {
+        ["echo-server", .. var rest] => await EchoServer.RunAsync(rest),
+        ["rpc", .. var rest] => await RpcBenchmark.RunAsync(RpcBenchmarkOptions.Parse(rest)),
+        [] or [['-', ..], ..] => await RpcBenchmark.RunAsync(RpcBenchmarkOptions.Parse(args)),
+        _ => throw new ArgumentException($"unknown benchmark '{args[0]}'."),
+    };
+}
+catch (ArgumentException ex)
+{
+    Console.Error.WriteLine($"bench: {ex.Message}");
+    Console.Error.WriteLine(RpcBenchmarkOptions.Usage);
+    return 2;
+}
