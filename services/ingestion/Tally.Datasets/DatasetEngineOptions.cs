@@ -1,0 +1,70 @@
+using System.ComponentModel.DataAnnotations;
+using Tally.Datasets.Reading;
+
+namespace Tally.Datasets;
+
+/// <summary>Limits and behaviour of the dataset engine. Bound from "Tally:Datasets".</summary>
+public sealed class DatasetEngineOptions
+{
+    public const string Section = "Tally:Datasets";
+
+    /// <summary>Largest upload accepted, in bytes (default 16 GiB).</summary>
+    [Range(1, long.MaxValue)]
+    public long MaxBytes { get; set; } = 16L << 30;
+
+    /// <summary>Most data rows one upload may hold (default 200 million).</summary>
+    [Range(1, long.MaxValue)]
+    public long MaxRows { get; set; } = 200_000_000;
+
+    /// <summary>Longest cell in characters; longer cells quarantine their row (default 1 Mi).</summary>
+    [Range(16, int.MaxValue)]
+    public int MaxCellChars { get; set; } = 1 << 20;
+
+    /// <summary>Largest uncompressed workbook part, in bytes (default 512 MiB).</summary>
+    [Range(1, long.MaxValue)]
+    public long MaxXlsxEntryBytes { get; set; } = 512L << 20;
+
+    /// <summary>Largest uncompressed workbook, in bytes (default 2 GiB).</summary>
+    [Range(1, long.MaxValue)]
+    public long MaxXlsxUncompressedBytes { get; set; } = 2L << 30;
+
+    /// <summary>Highest compression ratio of a workbook part over 1 MiB (default 200).</summary>
+    [Range(2, 100_000)]
+    public int MaxXlsxCompressionRatio { get; set; } = 200;
+
+    /// <summary>Rows searched for a header below banner rows when a spec gives no header_row (default 50).</summary>
+    [Range(1, 10_000)]
+    public int MaxHeaderSearchRows { get; set; } = 50;
+
+    /// <summary>Rows per SQLite transaction while staging (default 50,000).</summary>
+    [Range(1, 10_000_000)]
+    public int BatchRows { get; set; } = 50_000;
+
+    /// <summary>Directory of dataset specs (catalog/datasets); null for none. Used when an upload brings no spec.</summary>
+    public string? SpecDirectory { get; set; }
+
+    /// <summary>Infer a spec from the file when none is given or registered (the summary carries it); false to refuse.</summary>
+    public bool InferWhenNoSpec { get; set; } = true;
+
+    /// <summary>Rows sampled to infer a spec (default 1,000).</summary>
+    [Range(10, 1_000_000)]
+    public int InferSampleRows { get; set; } = 1000;
+
+    /// <summary>Where workbooks are spooled while they are checked and parsed (default: the system temp directory).</summary>
+    public string? TempDirectory { get; set; }
+
+    /// <summary>Least time between two progress reports, in milliseconds (default 250).</summary>
+    [Range(0, 60_000)]
+    public int ProgressIntervalMs { get; set; } = 250;
+
+    internal ReaderLimits Limits => new()
+    {
+        MaxBytes = MaxBytes,
+        MaxRows = MaxRows,
+        MaxCellChars = MaxCellChars,
+        MaxXlsxEntryBytes = MaxXlsxEntryBytes,
+        MaxXlsxUncompressedBytes = MaxXlsxUncompressedBytes,
+        MaxXlsxCompressionRatio = MaxXlsxCompressionRatio,
+        MaxHeaderSearchRows = MaxHeaderSearchRows,
+    };
+}

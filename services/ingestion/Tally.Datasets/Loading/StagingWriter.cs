@@ -1,0 +1,306 @@
+using System.Data.Common;
+using Dapper;
+using Microsoft.Data.Sqlite;
+using Npgsql;
+using NpgsqlTypes;
+using Tally.Datasets.Specs;
+using Tally.Datasets.Storage;
+using Tally.Storage;
+
+namespace Tally.Datasets.Loading;
+
+/// <summary>A row set aside, as written to ds_quarantine.</summary>
+internal sealed record QuarantineEntry(
+    string DatasetId, string? Table, string LoadId, string FileName, string? Sheet, long RowNumber, string? Column, string Code, string Reason, string Raw);
+
+/// <summary>
+/// Writes staged rows and quarantined rows. Staged rows are invisible until the load's vintages are switched in
+/// (queries read rows through ds_vintages.filing_id), so batches may be committed as they fill.
+/// </summary>
+internal interface IStagingWriter : IAsyncDisposable
+{
+    ValueTask WriteRowAsync(PhysicalTable table, string filingId, string? sheet, long rowNumber, object?[] values, CancellationToken cancellationToken);
+
+    ValueTask QuarantineAsync(QuarantineEntry entry, CancellationToken cancellationToken);
+
+    /// <summary>Commits everything written so far.</summary>
+    Task FlushAsync(CancellationToken cancellationToken);
+}
+
+internal static class StagingWriter
+{
+    public static async Task<IStagingWriter> OpenAsync(ServiceDatabase database, int batchRows, CancellationToken cancellationToken) =>
+        database.Dialect == SqlDialect.Sqlite
+            ? await SqliteStagingWriter.OpenAsync(database, batchRows, cancellationToken)
+            : await PostgresStagingWriter.OpenAsync(database, cancellationToken);
+
+    public const string QuarantineInsert =
+        "INSERT INTO ds_quarantine (dataset_id, table_name, load_id, file_name, sheet, row_number, column_name, code, reason, raw) " +
+        "VALUES (@DatasetId, @Table, @LoadId, @FileName, @Sheet, @RowNumber, @Column, @Code, @Reason, @Raw)";
+}
+
+/// <summary>
+/// SQLite: one connection and a transaction per batch; one prepared INSERT per table reused for every row.
+/// (Multi-row INSERTs are slower here: Microsoft.Data.Sqlite binds parameters by name, a linear search per parameter.)
+/// </summary>
+internal sealed class SqliteStagingWriter : IStagingWriter
+{
+    private readonly SqliteConnection _connection;
+    private readonly int _batchRows;
+    private readonly Dictionary<PhysicalTable, SqliteCommand> _inserts = [];
+    private SqliteCommand? _quarantine;
+    private SqliteTransaction? _tx;
+    private int _pending;
+
+    private SqliteStagingWriter(SqliteConnection connection, int batchRows)
+    {
+        _connection = connection;
+        _batchRows = batchRows;
+    }
+
+    public static async Task<SqliteStagingWriter> OpenAsync(ServiceDatabase database, int batchRows, CancellationToken cancellationToken)
+    {
+        var connection = (SqliteConnection)await database.OpenAsync(cancellationToken);
+        // WAL (a property of the engine's own database file) lets queries read the switched-in vintages while a
+        // load stages; NORMAL sync is safe with WAL and staged rows are invisible until the switch anyway.
+        await using (var pragma = connection.CreateCommand())
+        {
+            pragma.CommandText = "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;";
+            await pragma.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        return new SqliteStagingWriter(connection, batchRows);
+    }
+
+    private SqliteTransaction Tx => _tx ??= _connection.BeginTransaction(deferred: false);
+
+    public ValueTask WriteRowAsync(PhysicalTable table, string filingId, string? sheet, long rowNumber, object?[] values, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var tx = Tx;
+        if (!_inserts.TryGetValue(table, out var cmd))
+        {
+            cmd = _connection.CreateCommand();
+            var columns = new List<string> { PhysicalTable.FilingColumn, PhysicalTable.SheetColumn, PhysicalTable.RowColumn };
+            columns.AddRange(table.Spec.Columns.Select(c => c.Name));
+            cmd.CommandText = $"INSERT INTO {table.Quoted} ({string.Join(", ", columns.Select(PhysicalTable.Q))}) VALUES ({string.Join(", ", columns.Select((_, i) => "$p" + i))})";
+            for (var i = 0; i < columns.Count; i++)
+            {
+                cmd.Parameters.Add(new SqliteParameter("$p" + i, null));
+            }
+
+            cmd.Transaction = tx;
+            cmd.Prepare();
+            _inserts[table] = cmd;
+        }
+
+        cmd.Transaction = tx;
+        var p = cmd.Parameters;
+        p[0].Value = filingId;
+        p[1].Value = (object?)sheet ?? DBNull.Value;
+        p[2].Value = rowNumber;
+        for (var i = 0; i < values.Length; i++)
+        {
+            p[i + 3].Value = values[i] ?? DBNull.Value;
+        }
+
+        cmd.ExecuteNonQuery();
+        if (++_pending >= _batchRows)
+        {
+            Commit();
+        }
+
+        return ValueTask.CompletedTask;
+    }
+
+    public ValueTask QuarantineAsync(QuarantineEntry entry, CancellationToken cancellationToken)
+    {
+        var tx = Tx;
+        if (_quarantine is null)
+        {
+            _quarantine = _connection.CreateCommand();
+            _quarantine.CommandText = StagingWriter.QuarantineInsert;
+            foreach (var name in new[] { "@DatasetId", "@Table", "@LoadId", "@FileName", "@Sheet", "@RowNumber", "@Column", "@Code", "@Reason", "@Raw" })
+            {
+                _quarantine.Parameters.Add(new SqliteParameter(name, null));
+            }
+
+            _quarantine.Transaction = tx;
+            _quarantine.Prepare();
+        }
+
+        _quarantine.Transaction = tx;
+        object?[] values = [entry.DatasetId, entry.Table, entry.LoadId, entry.FileName, entry.Sheet, entry.RowNumber, entry.Column, entry.Code, entry.Reason, entry.Raw];
+        for (var i = 0; i < values.Length; i++)
+        {
+            _quarantine.Parameters[i].Value = values[i] ?? DBNull.Value;
+        }
+
+        _quarantine.ExecuteNonQuery();
+        if (++_pending >= _batchRows)
+        {
+            Commit();
+        }
+
+        return ValueTask.CompletedTask;
+    }
+
+    private void Commit()
+    {
+        _tx?.Commit();
+        _tx?.Dispose();
+        _tx = null;
+        _pending = 0;
+    }
+
+    public Task FlushAsync(CancellationToken cancellationToken)
+    {
+        Commit();
+        return Task.CompletedTask;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var cmd in _inserts.Values)
+        {
+            await cmd.DisposeAsync();
+        }
+
+        if (_quarantine is not null)
+        {
+            await _quarantine.DisposeAsync();
+        }
+
+        if (_tx is not null)
+        {
+            await _tx.DisposeAsync(); // rolls back an unfinished batch
+        }
+
+        await _connection.DisposeAsync();
+    }
+}
+
+/// <summary>PostgreSQL: binary COPY per table (one at a time; sheets are read in order); quarantine on a second connection.</summary>
+internal sealed class PostgresStagingWriter : IStagingWriter
+{
+    private readonly NpgsqlConnection _copyConnection;
+    private readonly DbConnection _quarantineConnection;
+    private readonly List<QuarantineEntry> _quarantine = [];
+    private NpgsqlBinaryImporter? _importer;
+    private PhysicalTable? _current;
+
+    private PostgresStagingWriter(NpgsqlConnection copy, DbConnection quarantine)
+    {
+        _copyConnection = copy;
+        _quarantineConnection = quarantine;
+    }
+
+    public static async Task<PostgresStagingWriter> OpenAsync(ServiceDatabase database, CancellationToken cancellationToken)
+    {
+        var copy = (NpgsqlConnection)await database.OpenAsync(cancellationToken);
+        var quarantine = await database.OpenAsync(cancellationToken);
+        return new PostgresStagingWriter(copy, quarantine);
+    }
+
+    public async ValueTask WriteRowAsync(PhysicalTable table, string filingId, string? sheet, long rowNumber, object?[] values, CancellationToken cancellationToken)
+    {
+        if (!ReferenceEquals(_current, table))
+        {
+            await CompleteCopyAsync(cancellationToken);
+            var columns = new List<string> { PhysicalTable.FilingColumn, PhysicalTable.SheetColumn, PhysicalTable.RowColumn };
+            columns.AddRange(table.Spec.Columns.Select(c => c.Name));
+            _importer = await _copyConnection.BeginBinaryImportAsync(
+                $"COPY {table.Quoted} ({string.Join(", ", columns.Select(PhysicalTable.Q))}) FROM STDIN (FORMAT BINARY)", cancellationToken);
+            _current = table;
+        }
+
+        var importer = _importer!;
+        await importer.StartRowAsync(cancellationToken);
+        await importer.WriteAsync(filingId, NpgsqlDbType.Text, cancellationToken);
+        if (sheet is null)
+        {
+            await importer.WriteNullAsync(cancellationToken);
+        }
+        else
+        {
+            await importer.WriteAsync(sheet, NpgsqlDbType.Text, cancellationToken);
+        }
+
+        await importer.WriteAsync(rowNumber, NpgsqlDbType.Bigint, cancellationToken);
+        for (var i = 0; i < values.Length; i++)
+        {
+            switch (values[i])
+            {
+                case null:
+                    await importer.WriteNullAsync(cancellationToken);
+                    break;
+                case long l:
+                    await importer.WriteAsync(l, NpgsqlDbType.Bigint, cancellationToken);
+                    break;
+                case double d:
+                    await importer.WriteAsync(d, NpgsqlDbType.Double, cancellationToken);
+                    break;
+                default:
+                    await importer.WriteAsync((string)values[i]!, NpgsqlDbType.Text, cancellationToken);
+                    break;
+            }
+        }
+    }
+
+    public async ValueTask QuarantineAsync(QuarantineEntry entry, CancellationToken cancellationToken)
+    {
+        _quarantine.Add(entry);
+        if (_quarantine.Count >= 1000)
+        {
+            await FlushQuarantineAsync(cancellationToken);
+        }
+    }
+
+    private async Task FlushQuarantineAsync(CancellationToken cancellationToken)
+    {
+        if (_quarantine.Count == 0)
+        {
+            return;
+        }
+
+        await using var tx = await _quarantineConnection.BeginTransactionAsync(cancellationToken);
+        await _quarantineConnection.ExecuteAsync(new CommandDefinition(StagingWriter.QuarantineInsert, _quarantine, tx, cancellationToken: cancellationToken));
+        await tx.CommitAsync(cancellationToken);
+        _quarantine.Clear();
+    }
+
+    private async Task CompleteCopyAsync(CancellationToken cancellationToken)
+    {
+        if (_importer is not null)
+        {
+            await _importer.CompleteAsync(cancellationToken);
+            await _importer.DisposeAsync();
+            _importer = null;
+            _current = null;
+        }
+    }
+
+    public async Task FlushAsync(CancellationToken cancellationToken)
+    {
+        await CompleteCopyAsync(cancellationToken);
+        await FlushQuarantineAsync(cancellationToken);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_importer is not null)
+        {
+            try
+            {
+                await _importer.DisposeAsync(); // without Complete: the COPY is cancelled and nothing of it is kept
+            }
+            catch (NpgsqlException)
+            {
+                // the connection is discarded below
+            }
+        }
+
+        await _copyConnection.DisposeAsync();
+        await _quarantineConnection.DisposeAsync();
+    }
+}

@@ -1,0 +1,256 @@
+using System.Globalization;
+using System.IO.Compression;
+using System.Text;
+using ExcelDataReader;
+
+namespace Tally.Datasets.Reading;
+
+/// <summary>
+/// Reads every sheet of an Excel Open XML workbook, row by row, through ExcelDataReader. The workbook must be
+/// seekable (the engine spools uploads to a temporary file) and passes <see cref="ZipGuard"/> first.
+/// </summary>
+internal sealed class XlsxRowReader : IRowReader
+{
+    private static int _encodingsRegistered;
+    private readonly IExcelDataReader _excel;
+    private readonly long _length;
+    private object?[] _values = new object?[32];
+    private string?[] _text = new string?[32];
+    private int _count;
+    private bool _sheetOpen;
+    private bool _finished;
+    private long _sheetRow;
+
+    private XlsxRowReader(IExcelDataReader excel, long length)
+    {
+        _excel = excel;
+        _length = length;
+    }
+
+    public string? Sheet { get; private set; }
+
+    public long RowNumber { get; private set; }
+
+    public int CellCount => _count;
+
+    public long BytesRead => _finished ? _length : 0;
+
+    public string? Problem => null;
+
+    public string? ProblemCode => null;
+
+    public bool StartsSheet { get; private set; }
+
+    /// <summary>Names of the workbook's sheets, in order.</summary>
+    public IReadOnlyList<string> SheetNames { get; private set; } = [];
+
+    public static XlsxRowReader Open(Stream seekable)
+    {
+        // ExcelDataReader's default fallback encoding is Windows-1252, which .NET only has once the code-page
+        // provider (in-box since .NET Core 3.0, no package needed) is registered.
+        if (Interlocked.Exchange(ref _encodingsRegistered, 1) == 0)
+        {
+            Encoding.RegisterProvider(CodePagesEncodingProvider.Instance);
+        }
+
+        IExcelDataReader excel;
+        try
+        {
+            excel = ExcelReaderFactory.CreateOpenXmlReader(seekable, new ExcelReaderConfiguration { LeaveOpen = true });
+        }
+        catch (Exception e) when (e is InvalidDataException or ExcelDataReader.Exceptions.HeaderException or ExcelDataReader.Exceptions.ExcelReaderException or InvalidOperationException or System.Xml.XmlException)
+        {
+            throw new DatasetFormatException($"The workbook cannot be read: {e.Message.TrimEnd('.')}. Open it in Excel and save it again as .xlsx.", e);
+        }
+
+        var names = new List<string>();
+        do
+        {
+            names.Add(excel.Name);
+        }
+        while (excel.NextResult());
+        excel.Reset();
+        return new XlsxRowReader(excel, seekable.Length) { SheetNames = names };
+    }
+
+    public string Cell(int index)
+    {
+        if (index >= _count)
+        {
+            return "";
+        }
+
+        return _text[index] ??= Format(_values[index]);
+    }
+
+    public ValueTask<bool> ReadAsync(CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        try
+        {
+            while (!_finished)
+            {
+                if (!_sheetOpen)
+                {
+                    Sheet = _excel.Name;
+                    _sheetOpen = true;
+                    _sheetRow = 0;
+                }
+
+                if (_excel.Read())
+                {
+                    _sheetRow++;
+                    RowNumber = _sheetRow;
+                    StartsSheet = _sheetRow == 1;
+                    Load();
+                    return ValueTask.FromResult(true);
+                }
+
+                _sheetOpen = false;
+                if (!_excel.NextResult())
+                {
+                    _finished = true;
+                }
+            }
+        }
+        catch (Exception e) when (e is System.Xml.XmlException or InvalidDataException or ExcelDataReader.Exceptions.ExcelReaderException)
+        {
+            throw new DatasetFormatException($"Sheet '{Sheet}' row {_sheetRow + 1} cannot be read: {e.Message.TrimEnd('.')}. Open the workbook in Excel and save it again.", e);
+        }
+
+        return ValueTask.FromResult(false);
+    }
+
+    private void Load()
+    {
+        var n = _excel.FieldCount;
+        if (n > _values.Length)
+        {
+            _values = new object?[n];
+            _text = new string?[n];
+        }
+
+        // Trailing empty cells are not cells: a row is as wide as its last non-empty cell.
+        _count = 0;
+        for (var i = 0; i < n; i++)
+        {
+            _values[i] = _excel.GetValue(i);
+            _text[i] = null;
+            if (_values[i] is not null && !(_values[i] is string s && s.Length == 0))
+            {
+                _count = i + 1;
+            }
+        }
+    }
+
+    /// <summary>Cell values as text a spec can parse: numbers invariant and round-trippable, dates ISO.</summary>
+    internal static string Format(object? value) => value switch
+    {
+        null => "",
+        string s => s,
+        double d when Math.Abs(d) < 1e15 && d == Math.Floor(d) => ((long)d).ToString(CultureInfo.InvariantCulture),
+        double d => d.ToString("R", CultureInfo.InvariantCulture),
+        DateTime dt when dt.TimeOfDay == TimeSpan.Zero => dt.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+        DateTime dt => dt.ToString("yyyy-MM-dd'T'HH:mm:ss", CultureInfo.InvariantCulture),
+        bool b => b ? "TRUE" : "FALSE",
+        IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
+        _ => value.ToString() ?? "",
+    };
+
+    public ValueTask DisposeAsync()
+    {
+        _excel.Dispose();
+        return ValueTask.CompletedTask;
+    }
+}
+
+/// <summary>
+/// Refuses files that are not workbooks and zip bombs before any XML is parsed: the file must be a zip with
+/// xl/workbook.xml; every part's declared size, the total, and the compression ratio are checked, then every
+/// part is inflated once with a hard cap (declared sizes can lie).
+/// </summary>
+internal static class ZipGuard
+{
+    public static void Check(Stream seekable, ReaderLimits limits, string fileName)
+    {
+        Span<byte> magic = stackalloc byte[8];
+        seekable.Position = 0;
+        var n = seekable.ReadAtLeast(magic, magic.Length, throwOnEndOfStream: false);
+        seekable.Position = 0;
+        if (n == 0)
+        {
+            throw new DatasetFormatException($"'{fileName}' is empty: there is nothing to load.");
+        }
+
+        if (n >= 4 && magic[0] == 0xD0 && magic[1] == 0xCF && magic[2] == 0x11 && magic[3] == 0xE0)
+        {
+            throw new DatasetFormatException($"'{fileName}' is a legacy .xls workbook or an encrypted workbook, not .xlsx. Open it in Excel, remove any password, and save it as .xlsx.");
+        }
+
+        if (n < 4 || magic[0] != 'P' || magic[1] != 'K' || magic[2] != 3 || magic[3] != 4)
+        {
+            throw new DatasetFormatException($"'{fileName}' is not an .xlsx workbook (an .xlsx file is a zip archive, and this file does not start like one). If it is CSV or TSV, upload it with that format.");
+        }
+
+        ZipArchive zip;
+        try
+        {
+            zip = new ZipArchive(seekable, ZipArchiveMode.Read, leaveOpen: true);
+        }
+        catch (InvalidDataException e)
+        {
+            throw new DatasetFormatException($"'{fileName}' starts like a zip archive but is damaged ({e.Message.TrimEnd('.')}); it is probably cut short. Upload the complete file.", e);
+        }
+
+        using (zip)
+        {
+            if (zip.GetEntry("xl/workbook.xml") is null)
+            {
+                throw new DatasetFormatException($"'{fileName}' is a zip archive but not an Excel workbook (it has no xl/workbook.xml).");
+            }
+
+            long total = 0;
+            foreach (var entry in zip.Entries)
+            {
+                total += entry.Length;
+                if (entry.Length > limits.MaxXlsxEntryBytes || total > limits.MaxXlsxUncompressedBytes)
+                {
+                    throw new DatasetLimitException(
+                        $"'{fileName}' would inflate to more than the limit ({(entry.Length > limits.MaxXlsxEntryBytes ? $"part '{entry.FullName}' declares {entry.Length:N0} bytes, limit {limits.MaxXlsxEntryBytes:N0}" : $"{total:N0} bytes in all, limit {limits.MaxXlsxUncompressedBytes:N0}")}); it is refused as a possible zip bomb. Split the workbook or export the sheets as CSV.");
+                }
+
+                if (entry.Length > 1 << 20 && entry.CompressedLength > 0 && entry.Length / entry.CompressedLength > limits.MaxXlsxCompressionRatio)
+                {
+                    throw new DatasetLimitException(
+                        $"'{fileName}' part '{entry.FullName}' compresses {entry.Length / entry.CompressedLength:N0}:1 (limit {limits.MaxXlsxCompressionRatio}:1); it is refused as a possible zip bomb.");
+                }
+            }
+
+            var buffer = new byte[81920];
+            foreach (var entry in zip.Entries)
+            {
+                long inflated = 0;
+                try
+                {
+                    using var part = entry.Open();
+                    int read;
+                    while ((read = part.Read(buffer)) > 0)
+                    {
+                        inflated += read;
+                        if (inflated > entry.Length || inflated > limits.MaxXlsxEntryBytes)
+                        {
+                            throw new DatasetLimitException(
+                                $"'{fileName}' part '{entry.FullName}' inflates beyond its declared size of {entry.Length:N0} bytes; it is refused as a possible zip bomb.");
+                        }
+                    }
+                }
+                catch (InvalidDataException e)
+                {
+                    throw new DatasetFormatException($"'{fileName}' part '{entry.FullName}' is damaged ({e.Message.TrimEnd('.')}). Upload the complete file.", e);
+                }
+            }
+        }
+
+        seekable.Position = 0;
+    }
+}
