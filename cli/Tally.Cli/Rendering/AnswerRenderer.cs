@@ -295,6 +295,13 @@ internal static class AnswerRenderer
                 .AddColumn(new GridColumn { Padding = new Padding(0) });
             grid.AddRow(mark, TextCanvas.Cell(line));
             canvas.Add(grid);
+            if (!string.IsNullOrWhiteSpace(reference.OriginalSourceId))
+            {
+                var original = string.IsNullOrWhiteSpace(reference.OriginalPublisher)
+                    ? reference.OriginalTitle
+                    : $"{reference.OriginalPublisher}, {reference.OriginalTitle}";
+                canvas.Indented($"reporting: {original}", bodyIndent);
+            }
             if (!string.IsNullOrWhiteSpace(reference.LocatorText))
             {
                 canvas.Indented(reference.LocatorText, bodyIndent, TextCanvas.Dim);

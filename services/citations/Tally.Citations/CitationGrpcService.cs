@@ -11,7 +11,7 @@ namespace Tally.Citations;
 
 /// <summary>tally.citations.v1.CitationService.</summary>
 internal sealed class CitationGrpcService(
-    CitationVerifier verifier, SourceRegistry registry, SourceStore sources, IPublishEndpoint publish)
+    CitationVerifier verifier, SourceRegistry registry, SourceStore sources, IPublishEndpoint publish, OriginalSources originals)
     : CitationService.CitationServiceBase
 {
     public const int MaxReferences = 1000;
@@ -73,7 +73,10 @@ internal sealed class CitationGrpcService(
             }
 
             var source = await sources.FindAsync(row.SourceId, ct) ?? new Source { Id = row.SourceId, Title = row.SourceId };
-            inputs.Add(new ReferenceInput(row.ToProto(), source, row.Accessed));
+            var original = originals.For(row.Id) is { } originalId
+                ? await sources.FindAsync(originalId, ct) ?? new Source { Id = originalId, Title = originalId }
+                : null;
+            inputs.Add(new ReferenceInput(row.ToProto(), source, row.Accessed, original));
         }
 
         if (unknown.Count > 0)

@@ -36,6 +36,7 @@ public static class CitationsServiceExtensions
         services.AddSingleton(sp => new CitationStore(sp.GetRequiredKeyedService<ServiceDatabase>(Owner)));
         services.AddSingleton<SourceRegistry>();
         services.AddSingleton<CitationVerifier>();
+        services.AddSingleton<References.OriginalSources>();
         services.AddHostedService<CatalogCitationLoader>(); // after AddServiceDatabase: runs once the schema is current
         services.AddBusConsumer<SourceIngestedConsumer>();
         return builder;

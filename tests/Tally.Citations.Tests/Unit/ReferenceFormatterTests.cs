@@ -25,6 +25,20 @@ public sealed class ReferenceFormatterTests
         accessed);
 
     [Fact]
+    public void SecondarySourceQuotingAnOriginal_NamesTheOriginal_AndKeepsTheQuotedSource()
+    {
+        var quoted = Input("f", Article, "the annual report shows 271,484 removals") with { Original = Report };
+
+        var response = ReferenceFormatter.Format([quoted, Input("r", Report, "88,763")], ReferenceFormat.Text);
+
+        var first = response.References[0];
+        Assert.Equal(("news", "Example News", "ice-report", "ICE", "Annual Report [FY2024]", "https://www.ice.gov/report"),
+            (Article.Id, first.Publisher, first.OriginalSourceId, first.OriginalPublisher, first.OriginalTitle, first.OriginalUrl));
+        Assert.Equal("", response.References[1].OriginalSourceId);
+        Assert.Contains("Reporting ICE, Annual Report [FY2024].", response.Rendered.Split('\n')[0], StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void NumbersInOrderOfFirstUse_RepeatsKeepTheirNumber()
     {
         var inputs = new[] { Input("c", Report, "271,484 removals"), Input("a", Article, "a quote"), Input("c", Report, "271,484 removals"), Input("b", Report, "88,763") };

@@ -45,6 +45,8 @@ public sealed class QueryEndToEndTests(AllInOneFixture fx)
         var reference = answer.Citations.Single(r => r.Number == main.Citations[0]);
         Assert.Contains("annual report", reference.Fragment, StringComparison.OrdinalIgnoreCase);
         Assert.Contains("271,484", reference.Fragment, StringComparison.Ordinal);
+        Assert.Equal("ice-annual-report-fy2024", reference.OriginalSourceId);
+        Assert.Contains("Annual Report", reference.OriginalTitle, StringComparison.OrdinalIgnoreCase);
         Assert.Contains(answer.Figures, f => f.Role == FigureRole.Component && f.MetricId == "ice-removals-criminal-history" && f.Value == 88763);
         var share = Assert.Single(answer.Calculations, c => c.Expression == "88763 / 271484");
         Assert.Equal(("32.7%", true), (share.ResultText, share.MatchesPublished));

@@ -5,8 +5,11 @@ using Tally.Common.V1;
 
 namespace Tally.Citations.References;
 
-/// <summary>One citation to list, with its source and the date its snapshot was retrieved.</summary>
-internal sealed record ReferenceInput(Citation Citation, Source Source, string Accessed);
+/// <summary>
+/// One citation to list, with its source, the date its snapshot was retrieved and, when the source only reports the
+/// figure, the publication it reports from.
+/// </summary>
+internal sealed record ReferenceInput(Citation Citation, Source Source, string Accessed, Source? Original = null);
 
 /// <summary>
 /// Numbers citations [1] [2] … in order of first use and renders them. The same citation id, or another citation
@@ -52,6 +55,14 @@ internal static class ReferenceFormatter
                 LocatorText = LocatorText(citation.Locator),
                 PublishedDate = input.Source.PublishedDate,
             };
+            if (input.Original is { } original)
+            {
+                reference.OriginalSourceId = original.Id;
+                reference.OriginalTitle = original.Title;
+                reference.OriginalPublisher = original.Publisher;
+                reference.OriginalUrl = original.Url;
+            }
+
             response.References.Add(reference);
             byId[citation.Id] = reference;
             byPassage[passage] = reference;
@@ -117,6 +128,7 @@ internal static class ReferenceFormatter
             var accessed = r.Accessed.Length > 0 ? $" (accessed {r.Accessed})" : "";
             var quote = $"\"{OneLine(r.Fragment)}\"";
             var unverified = r.Verified ? "" : " [quote not verified against the stored text]";
+            var reporting = r.OriginalSourceId.Length > 0 ? $" Reporting {OneLine(r.OriginalPublisher)}, {OneLine(r.OriginalTitle)}." : "";
             if (format == ReferenceFormat.Text)
             {
                 sb.Append('[').Append(r.Number).Append("] ").Append(OneLine(r.Publisher)).Append(", ").Append(OneLine(r.Title)).Append(locator).Append(accessed).Append('.');
@@ -125,14 +137,15 @@ internal static class ReferenceFormatter
                     sb.Append(' ').Append(r.Link);
                 }
 
-                sb.Append(' ').Append(quote).Append(unverified);
+                sb.Append(' ').Append(quote).Append(unverified).Append(reporting);
             }
             else
             {
                 var title = EscapeMarkdown(OneLine(r.Title));
                 sb.Append(r.Number).Append(". ").Append(EscapeMarkdown(OneLine(r.Publisher))).Append(", ")
                     .Append(r.Link.Length > 0 ? $"[{title}]({MarkdownUrl(r.Link)})" : title)
-                    .Append(EscapeMarkdown(locator)).Append(accessed).Append(": ").Append(EscapeMarkdown(quote)).Append(unverified);
+                    .Append(EscapeMarkdown(locator)).Append(accessed).Append(": ").Append(EscapeMarkdown(quote)).Append(unverified)
+                    .Append(EscapeMarkdown(reporting));
             }
         }
 

@@ -113,6 +113,13 @@ public static class BriefRenderer
         }
 
         sb.Append('.');
+        if (r.OriginalSourceId.Length > 0)
+        {
+            sb.Append(" Reporting ")
+                .Append(r.OriginalPublisher.Length > 0 ? Escape(r.OriginalPublisher) + ", " : "")
+                .Append('*').Append(Escape(r.OriginalTitle)).Append("*.");
+        }
+
         if (r.Fragment.Length > 0)
         {
             sb.Append(" \"").Append(Escape(r.Fragment)).Append('"');
