@@ -25,6 +25,9 @@ run: ## start the embedded default: all four services in one process (gRPC 127.0
 	Tally__Host__GrpcPort=$(GRPC_PORT) Tally__Host__HttpPort=$(HTTP_PORT) \
 	  $(DOTNET) run --project $(ALLINONE) -c Release
 
+ingest-seeds: ## store ../shared/seeds under their catalog sources in a running Tally, so bundled citations verify
+	bash scripts/ingest-seeds.sh
+
 test: ## install + start Redis/RabbitMQ/PostgreSQL, run every test project, tear down; ends with "tests: N passed, N failed"
 	@bash scripts/test.sh
 
