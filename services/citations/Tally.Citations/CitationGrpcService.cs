@@ -1,3 +1,4 @@
+using Tally.Hosting;
 using MassTransit;
 using Tally.Citations.References;
 using Tally.Citations.Sources;

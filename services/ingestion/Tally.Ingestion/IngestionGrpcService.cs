@@ -1,3 +1,4 @@
+using Tally.Hosting;
 using MassTransit;
 using Tally.Grpc;
 using Tally.Ingestion.Documents;

@@ -1,6 +1,7 @@
+using Tally.Hosting;
 using Tally.Grpc;
 
-namespace Tally.Ingestion.Tests.Unit;
+namespace Tally.Hosting.Tests;
 
 public sealed class PageTokenTests
 {

@@ -2,10 +2,10 @@ using System.Globalization;
 using System.Text;
 using Tally.Grpc;
 
-namespace Tally.Ingestion;
+namespace Tally.Hosting;
 
-/// <summary>Paging shared by the List rpcs: page sizes (0 → default, capped) and opaque offset tokens.</summary>
-internal static class PageTokens
+/// <summary>Paging for every service's List rpcs: page sizes (0 → default, capped) and opaque offset tokens.</summary>
+public static class PageTokens
 {
     public const int DefaultPageSize = 100;
     public const int MaxPageSize = 1000;
