@@ -18,4 +18,7 @@ fi
 
 mkdir -p bench/results
 dotnet build "$proj" -c Release --disable-build-servers --nologo -v:quiet -clp:ErrorsOnly
-exec dotnet "$proj/bin/Release/net10.0/Tally.Bench.dll" rpc --out "$PWD/bench/results" "$@"
+dotnet build services/allinone/Tally.AllInOne -c Release --disable-build-servers --nologo -v:quiet -clp:ErrorsOnly
+dotnet "$proj/bin/Release/net10.0/Tally.Bench.dll" rpc --out "$PWD/bench/results" "$@"
+dotnet "$proj/bin/Release/net10.0/Tally.Bench.dll" ask --out "$PWD/bench/results" \
+  --host "$PWD/services/allinone/Tally.AllInOne/bin/Release/net10.0/Tally.AllInOne.dll"

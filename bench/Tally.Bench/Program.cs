@@ -1,12 +1,15 @@
+using Tally.Bench.Ask;
 using Tally.Bench.Rpc;
 
 // Tally.Bench rpc [options]          the RPC benchmark (default); see RpcBenchmarkOptions for the options
+// Tally.Bench ask --host DLL [..]   Ask over gRPC against the all-in-one (start time, uncached and cached latency)
 // Tally.Bench echo-server --port N   Tally's echo server alone (the benchmark starts it as a child process)
 try
 {
     return args switch
     {
         ["echo-server", .. var rest] => await EchoServer.RunAsync(rest),
+        ["ask", .. var rest] => await AskBenchmark.RunAsync(rest),
         ["rpc", .. var rest] => await RpcBenchmark.RunAsync(RpcBenchmarkOptions.Parse(rest)),
         [] or [['-', ..], ..] => await RpcBenchmark.RunAsync(RpcBenchmarkOptions.Parse(args)),
         _ => throw new ArgumentException($"unknown benchmark '{args[0]}'."),
