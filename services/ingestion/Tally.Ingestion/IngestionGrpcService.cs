@@ -1,5 +1,6 @@
 using Tally.Hosting;
 using MassTransit;
+using Tally.Datasets;
 using Tally.Grpc;
 using Tally.Ingestion.Documents;
 using Tally.Ingestion.Storage;
@@ -7,13 +8,11 @@ using Tally.Ingestion.V1;
 
 namespace Tally.Ingestion;
 
-/// <summary>tally.ingestion.v1.IngestionService. Dataset rpcs arrive with issue 5.</summary>
-internal sealed class IngestionGrpcService(
-    DocumentIngestor ingestor, SnapshotStore snapshots, FigureStore figures, IPublishEndpoint publish)
+/// <summary>tally.ingestion.v1.IngestionService. The dataset rpcs wrap <see cref="DatasetEngine"/> (IngestionGrpcService.Datasets.cs).</summary>
+internal sealed partial class IngestionGrpcService(
+    DocumentIngestor ingestor, SnapshotStore snapshots, FigureStore figures, DatasetEngine datasets, TimeProvider time, IPublishEndpoint publish)
     : IngestionService.IngestionServiceBase
 {
-    private const string DatasetsLater = "dataset ingestion arrives with issue 5";
-
     public override Task<IngestDocumentResponse> IngestDocument(IngestDocumentRequest request, ServerCallContext context) =>
         ingestor.IngestAsync(request, publish, context.CancellationToken);
 
@@ -53,16 +52,4 @@ internal sealed class IngestionGrpcService(
         response.NextPageToken = PageTokens.Next(offset, response.Figures.Count, page.Count > size);
         return response;
     }
-
-    public override Task IngestDataset(
-        IAsyncStreamReader<IngestDatasetRequest> requestStream, IServerStreamWriter<IngestDatasetProgress> responseStream, ServerCallContext context) =>
-        throw Unimplemented();
-
-    public override Task<ListDatasetsResponse> ListDatasets(ListDatasetsRequest request, ServerCallContext context) => throw Unimplemented();
-
-    public override Task<QueryDatasetResponse> QueryDataset(QueryDatasetRequest request, ServerCallContext context) => throw Unimplemented();
-
-    public override Task<ListQuarantineResponse> ListQuarantine(ListQuarantineRequest request, ServerCallContext context) => throw Unimplemented();
-
-    private static RpcException Unimplemented() => new(new Status(StatusCode.Unimplemented, DatasetsLater));
 }

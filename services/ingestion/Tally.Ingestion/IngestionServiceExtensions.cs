@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Tally.Catalog;
+using Tally.Datasets;
 using Tally.Citations.V1;
 using Tally.Definitions.V1;
 using Tally.Grpc;
@@ -23,7 +24,7 @@ public static class IngestionServiceExtensions
 
     /// <summary>
     /// Options (Tally:Ingestion), storage (owner "ingestion"), the catalog, clients of the citation service (source
-    /// registry) and the metric-definition service (linking), and the catalog's published figures loaded at start.
+    /// registry) and the metric-definition service (linking), the dataset engine (owner "datasets"), and the catalog's published figures loaded at start.
     /// Raises the gRPC server's receive limit to fit the largest document accepted. The host adds the bus (AddTallyBus).
     /// </summary>
     public static WebApplicationBuilder AddIngestionService(this WebApplicationBuilder builder)
@@ -43,6 +44,7 @@ public static class IngestionServiceExtensions
         services.AddSingleton(sp => new FigureStore(sp.GetRequiredKeyedService<ServiceDatabase>(Owner)));
         services.AddSingleton<MetricDirectory>();
         services.AddSingleton<DocumentIngestor>();
+        services.AddDatasetEngine(); // owner "datasets"
         services.AddHostedService<CatalogFigureLoader>(); // after AddServiceDatabase: runs once the schema is current
         return builder;
     }

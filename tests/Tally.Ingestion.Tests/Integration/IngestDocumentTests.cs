@@ -259,22 +259,6 @@ public sealed class IngestDocumentTests
         Assert.Contains("ListSnapshots", ex.Status.Detail, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public async Task DatasetRpcs_UnimplementedUntilIssue5()
-    {
-        await using var host = await TallyTestHost.StartAsync();
-
-        var query = await Assert.ThrowsAsync<RpcException>(() => host.Ingestion.QueryDatasetAsync(new QueryDatasetRequest()));
-        var list = await Assert.ThrowsAsync<RpcException>(() => host.Ingestion.ListDatasetsAsync(new ListDatasetsRequest()));
-        var quarantine = await Assert.ThrowsAsync<RpcException>(() => host.Ingestion.ListQuarantineAsync(new ListQuarantineRequest()));
-
-        foreach (var ex in new[] { query, list, quarantine })
-        {
-            Assert.Equal(StatusCode.Unimplemented, ex.StatusCode);
-            Assert.Equal("dataset ingestion arrives with issue 5", ex.Status.Detail);
-        }
-    }
-
     [SeedsFact]
     public async Task Seed_CatalogFiguresPointAtItsSnapshot_AndCandidatesDoNotRepeatThem()
     {
