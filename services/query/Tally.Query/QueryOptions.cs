@@ -30,10 +30,12 @@ public sealed class QueryOptions
     public TimeSpan CacheEntryLifetime { get; set; } = TimeSpan.FromMinutes(10);
 
     /// <summary>
-    /// How long the catalog and dataset versions read for cache keys may be reused before they are read again.
-    /// Zero (the default) reads them for every request, so a lost bus event can never serve a stale answer.
+    /// How long the catalog and dataset versions read for cache keys may be reused before they are read again
+    /// (docs/adr/0001-cache-key-versions.md). Bus events invalidate them at once; this bounds how long a lost event
+    /// could serve an answer of the previous version. Zero reads them for every request (one round trip each).
     /// </summary>
-    public TimeSpan VersionMaxAge { get; set; } = TimeSpan.Zero;
+    [Range(typeof(TimeSpan), "00:00:00", "00:10:00", ErrorMessage = "Tally:Query:VersionMaxAge must lie between 00:00:00 and 00:10:00.")]
+    public TimeSpan VersionMaxAge { get; set; } = TimeSpan.FromSeconds(1);
 
     /// <summary>Deadline of each call to another service.</summary>
     public TimeSpan CallTimeout { get; set; } = TimeSpan.FromSeconds(10);

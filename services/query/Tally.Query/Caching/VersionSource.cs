@@ -5,9 +5,17 @@ using Tally.Ingestion.V1;
 namespace Tally.Query.Caching;
 
 /// <summary>
-/// Reads the versions cache keys depend on: the catalog version (a one-item ListMetrics) and each dataset's newest
-/// vintage (ListDatasets), in parallel. With <see cref="QueryOptions.VersionMaxAge"/> above zero the stamp is reused
-/// for that long; bus events invalidate it at once.
+/// The versions cache keys depend on: the catalog version (a one-item ListMetrics) and each dataset's newest vintage
+/// (ListDatasets), read in parallel.
+/// <para>
+/// With <see cref="QueryOptions.VersionMaxAge"/> above zero a stamp is reused until it is that old (docs/adr/0001):
+/// bus events call <see cref="Invalidate"/> the moment a definition or dataset changes, and the age bounds how long a
+/// lost event could go unnoticed. Once a stamp is half its allowed age, the next request starts a background re-read
+/// and keeps using the current stamp, so under steady traffic no request waits for the other services. Concurrent
+/// readers share one read. A read that started before an invalidation is used by the requests that waited for it but
+/// is not kept, so an event is never undone by a slow read.
+/// </para>
+/// With a zero age every request reads the versions (no staleness at all, one round trip per request).
 /// </summary>
 public sealed class VersionSource(
     MetricDefinitionService.MetricDefinitionServiceClient definitions,
@@ -16,27 +24,93 @@ public sealed class VersionSource(
     TimeProvider clock)
 {
     private static readonly TimeSpan UnsupportedRecheck = TimeSpan.FromSeconds(30);
-    private (VersionStamp Stamp, DateTimeOffset ReadAt)? _last;
+    private readonly Lock _gate = new();
+    private Held? _last;
+    private Task<VersionStamp>? _reading;
+    private long _generation;
+    private long _reads;
     private DateTimeOffset _datasetsUnsupportedUntil = DateTimeOffset.MinValue;
 
-    public void Invalidate() => _last = null;
-
-    public async Task<VersionStamp> GetAsync(CancellationToken cancellationToken)
+    /// <summary>Forgets the held stamp: the next request reads the versions again.</summary>
+    public void Invalidate()
     {
-        var o = options.Value;
-        var now = clock.GetUtcNow();
-        if (o.VersionMaxAge > TimeSpan.Zero && _last is { } last && now - last.ReadAt < o.VersionMaxAge)
+        lock (_gate)
         {
-            return last.Stamp;
+            _generation++;
+            _last = null;
+        }
+    }
+
+    /// <summary>How many times the versions were read from the other services (for tests and diagnostics).</summary>
+    public long Reads => Interlocked.Read(ref _reads);
+
+    public Task<VersionStamp> GetAsync(CancellationToken cancellationToken)
+    {
+        var maxAge = options.Value.VersionMaxAge;
+        if (maxAge <= TimeSpan.Zero)
+        {
+            return ReadAsync(cancellationToken);
         }
 
-        var deadline = DateTime.UtcNow + o.CallTimeout;
+        Task<VersionStamp> shared;
+        lock (_gate)
+        {
+            var now = clock.GetUtcNow();
+            if (_last is { } last && now - last.ReadAt < maxAge)
+            {
+                if (now - last.ReadAt >= maxAge / 2 && _reading is null)
+                {
+                    // Refresh ahead; this request keeps the current stamp. A failed refresh is retried by the next
+                    // request and, once the stamp is too old, reported to the requests that wait for it.
+                    _reading = StartRead(_generation);
+                    _reading.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+                }
+
+                return Task.FromResult(last.Stamp);
+            }
+
+            shared = _reading ??= StartRead(_generation);
+        }
+
+        return shared.WaitAsync(cancellationToken);
+    }
+
+    // Started off this thread: the read's own clean-up takes the lock, which the caller holds until _reading is set.
+    private Task<VersionStamp> StartRead(long generation) => Task.Run(() => ReadAndKeepAsync(generation));
+
+    private async Task<VersionStamp> ReadAndKeepAsync(long generation)
+    {
+        try
+        {
+            var readAt = clock.GetUtcNow();
+            var stamp = await ReadAsync(CancellationToken.None); // shared by several requests: no one caller's token
+            lock (_gate)
+            {
+                if (_generation == generation)
+                {
+                    _last = new Held(stamp, readAt);
+                }
+            }
+
+            return stamp;
+        }
+        finally
+        {
+            lock (_gate)
+            {
+                _reading = null;
+            }
+        }
+    }
+
+    private async Task<VersionStamp> ReadAsync(CancellationToken cancellationToken)
+    {
+        Interlocked.Increment(ref _reads);
+        var deadline = DateTime.UtcNow + options.Value.CallTimeout;
         var catalog = definitions.ListMetricsAsync(new ListMetricsRequest { PageSize = 1 }, deadline: deadline, cancellationToken: cancellationToken);
         var datasets = ReadDatasetsAsync(deadline, cancellationToken);
         await Task.WhenAll(catalog, datasets);
-        var stamp = new VersionStamp((await catalog).CatalogVersion, await datasets);
-        _last = (stamp, now);
-        return stamp;
+        return new VersionStamp((await catalog).CatalogVersion, await datasets);
     }
 
     private async Task<IReadOnlyDictionary<string, string>> ReadDatasetsAsync(DateTime deadline, CancellationToken cancellationToken)
@@ -75,4 +149,6 @@ public sealed class VersionSource(
 
         return versions;
     }
+
+    private sealed record Held(VersionStamp Stamp, DateTimeOffset ReadAt);
 }
