@@ -78,6 +78,16 @@ public sealed class HealthTests
     }
 
     [Fact]
+    public async Task Check_Liveness_ServingWhileReadinessFails()
+    {
+        var ready = new ReadyFlag { Ready = false };
+        await using var host = await TestHost.CreateAsync(services => AddFlagCheck(services, ready));
+        var client = new HealthClient(host.Channel);
+        Assert.Equal(ServingStatus.NotServing, (await client.CheckAsync(new HealthCheckRequest { Service = "" })).Status);
+        Assert.Equal(ServingStatus.Serving, (await client.CheckAsync(new HealthCheckRequest { Service = "liveness" })).Status);
+    }
+
+    [Fact]
     public async Task List_ReturnsWholeServerMappedAndSetNames()
     {
         await using var host = await TestHost.CreateAsync();

@@ -10,4 +10,11 @@ public sealed class GrpcHealthOptions
     /// background so that Watch sees changes. Check on "" or a mapped service runs them at once as well.
     /// </summary>
     public TimeSpan ReadinessPollInterval { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// A health service name that reports SERVING from start until the host begins to stop, whatever the readiness
+    /// checks say: what a liveness probe should ask for, so that an outage of a dependency (database, broker) takes
+    /// the pod out of rotation without restarting it. Empty turns it off.
+    /// </summary>
+    public string LivenessService { get; set; } = "liveness";
 }

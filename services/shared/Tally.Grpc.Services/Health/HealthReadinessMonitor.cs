@@ -1,12 +1,15 @@
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
+using ServingStatus = global::Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus;
 
 namespace Tally.Grpc.Services.Health;
 
 /// <summary>
 /// Ties <see cref="HealthStatusManager"/> to the host: NOT_SERVING until ApplicationStarted, then the result of the
 /// readiness checks (polled, and on demand for Check), and NOT_SERVING for good from ApplicationStopping on.
+/// The liveness name (<see cref="GrpcHealthOptions.LivenessService"/>) is SERVING from ApplicationStarted on,
+/// independent of readiness.
 /// </summary>
 internal sealed class HealthReadinessMonitor(
     HealthStatusManager manager,
@@ -30,6 +33,11 @@ internal sealed class HealthReadinessMonitor(
         _onStarted = lifetime.ApplicationStarted.Register(() =>
         {
             manager.MarkStarted();
+            if (options.Value.LivenessService is { Length: > 0 } liveness)
+            {
+                manager.SetStatus(liveness, ServingStatus.Serving);
+            }
+
             _poll = Task.Run(() => PollAsync(interval, _stopping.Token));
         });
         _onStopping = lifetime.ApplicationStopping.Register(() =>
