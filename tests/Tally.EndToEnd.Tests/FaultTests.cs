@@ -88,22 +88,33 @@ public sealed class FaultTests(DistributedTally fx, ITestOutputHelper output)
     [EndToEndFact]
     public async Task QueryKilledMidRequest_CallersGetUnavailable_NeverAHang()
     {
-        var query = await fx.StartAsync("query", "query-k2");
+        // The query process's own definitions service is frozen just before the kill, so that every caller's request is
+        // certainly inside the query process (waiting on definitions) when it dies.
+        var definitions = await fx.StartAsync("definitions", "definitions-k2");
+        var query = await fx.StartAsync("query", "query-k2", new() { ["Tally__Services__Definitions"] = definitions.Address });
 
-        var (inFlight, _) = await KillUnderLoadAsync(fx.QueryClient(query), query);
+        var (inFlight, _) = await KillUnderLoadAsync(fx.QueryClient(query), query, beforeKill: async () =>
+        {
+            definitions.Freeze();
+            await Task.Delay(1000);
+        });
+        definitions.Thaw();
 
         Assert.NotEmpty(inFlight);
+        Assert.All(inFlight, o => Assert.Equal(StatusCode.Unavailable, o.Code));
     }
 
     private sealed record Outcome(DateTime Started, DateTime Ended, StatusCode Code, string Detail);
 
     /// <summary>
     /// Eight callers ask without the cache (so each request reaches the services behind the query front) until enough have
-    /// succeeded, then <paramref name="victim"/> is killed (SIGKILL) and they go on for two seconds. Every call must end
+    /// succeeded, then (after <paramref name="beforeKill"/>) <paramref name="victim"/> is killed (SIGKILL) and they go on
+    /// for two seconds. Every call must end
     /// OK or UNAVAILABLE before its deadline; calls started after the kill must all be UNAVAILABLE. Returns the calls that
     /// were in flight during the kill and those started after it.
     /// </summary>
-    private async Task<(List<Outcome> InFlight, List<Outcome> After)> KillUnderLoadAsync(QueryService.QueryServiceClient client, ServiceProcess victim)
+    private async Task<(List<Outcome> InFlight, List<Outcome> After)> KillUnderLoadAsync(
+        QueryService.QueryServiceClient client, ServiceProcess victim, Func<Task>? beforeKill = null)
     {
         var outcomes = new ConcurrentQueue<Outcome>();
         using var stop = new CancellationTokenSource();
@@ -131,6 +142,11 @@ public sealed class FaultTests(DistributedTally fx, ITestOutputHelper output)
             Assert.True(warm.Elapsed < TimeSpan.FromSeconds(120), $"fewer than 16 answers before the kill: {Describe(outcomes)}");
             Assert.DoesNotContain(outcomes, o => o.Code != StatusCode.OK);
             await Task.Delay(50);
+        }
+
+        if (beforeKill is not null)
+        {
+            await beforeKill();
         }
 
         var killStarted = DateTime.UtcNow;

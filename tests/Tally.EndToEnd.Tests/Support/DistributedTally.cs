@@ -178,8 +178,8 @@ public sealed class DistributedTally : IAsyncLifetime
             ["Tally__Cache__KeyPrefix"] = KeyPrefix,
             // Production reads Redis for at most 50 ms; a machine this loaded can stall a process longer than that, which
             // would turn a hit into a (correct, counted) bypass and make the cache assertions flaky. Freezes last seconds.
-            ["Tally__Cache__Timeout"] = "00:00:00.500",
-            ["Tally__Cache__BreakDuration"] = "00:00:00.500",
+            ["Tally__Cache__Timeout"] = "00:00:02",
+            ["Tally__Cache__BreakDuration"] = "00:00:01",
         };
         foreach (var (other, (grpc, _)) in _addresses)
         {

@@ -141,6 +141,12 @@ public sealed class ServiceProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>SIGSTOP: the process keeps its sockets open and answers nothing (a hung dependency).</summary>
+    public void Freeze() => Signal("STOP");
+
+    /// <summary>SIGCONT.</summary>
+    public void Thaw() => Signal("CONT");
+
     public string Tail(int lines = 60)
     {
         lock (_lines)
@@ -162,6 +168,17 @@ public sealed class ServiceProcess : IAsyncDisposable
         {
             _file.Dispose();
         }
+    }
+
+    private void Signal(string signal)
+    {
+        if (_process.HasExited)
+        {
+            return;
+        }
+
+        using var kill = Process.Start("kill", ["-" + signal, Pid.ToString(CultureInfo.InvariantCulture)]);
+        kill.WaitForExit();
     }
 
     private void Record(string? line)
