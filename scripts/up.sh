@@ -6,6 +6,7 @@
 #   4. the four hosts as background processes: PostgreSQL storage (database "tally", a schema per service),
 #      the RabbitMQ bus, the Redis answer cache, each other's addresses from Tally:Services
 #   5. waits until each answers /readyz (bounded); on failure prints the log tail and stops what it started
+#      (the hosts it started; the servers too, unless they were running before)
 # Then `./tally ask "…"` talks to the query service on 127.0.0.1:7400. `make down` (scripts/down.sh) stops it all.
 # Safe to run again: servers and hosts already running are left alone.
 #
@@ -27,18 +28,39 @@ root=$PWD
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1 MSBUILDDISABLENODEREUSE=1
 mkdir -p "$UP_DIR/logs" "$UP_DIR/pids"
 
+# On failure, stop what this run started (hosts by PID; the servers unless they were running before it).
 started=()
+infra_started=0
 fail() {
   echo "up: $*" >&2
   if [ "${TALLY_UP_KEEP_ON_FAILURE:-0}" = 1 ]; then
     echo "up: left running (TALLY_UP_KEEP_ON_FAILURE=1); stop with: make down" >&2
-  elif [ ${#started[@]} -gt 0 ] || [ "$infra_started" = 1 ]; then
-    echo "up: stopping what this run started" >&2
-    bash scripts/down.sh >&2 || true
+    exit 1
+  fi
+  local s pid
+  for s in "${started[@]}"; do
+    pid=$(up_pid_of "$s")
+    if up_pid_alive "$pid"; then
+      kill -TERM "$pid" 2>/dev/null
+      for _ in $(seq 1 100); do up_pid_alive "$pid" || break; sleep 0.1; done
+      up_pid_alive "$pid" && kill -KILL "$pid" 2>/dev/null
+      echo "up: stopped $s (pid $pid)" >&2
+    fi
+    rm -f "$UP_DIR/pids/$s.pid"
+  done
+  if [ "$infra_started" = 1 ]; then
+    echo "up: stopping the servers this run started" >&2
+    bash scripts/infra-down.sh >&2 || true
   fi
   exit 1
 }
-infra_started=0
+infra_pid_files=("$TALLY_INFRA_DIR/redis/redis.pid" "$TALLY_INFRA_DIR/rabbitmq/rabbit.pid" "$TALLY_INFRA_DIR/postgres/data/postmaster.pid")
+infra_running() {
+  local f pid
+  for f in "${infra_pid_files[@]}"; do
+    pid=$([ -s "$f" ] && head -1 "$f" | tr -dc '0-9'); up_pid_alive "$pid" || return 1
+  done
+}
 
 # Remember the settings, so that `make down` stops the same servers with the same ports.
 {
@@ -54,12 +76,17 @@ if [ "${TALLY_SKIP_INSTALL:-0}" != 1 ]; then
 fi
 
 # ---- 2. servers
+# Every host port checked before anything starts: a number, and free unless that host is already running.
 for s in "${SERVICES[@]}"; do
+  up_pid_alive "$(up_pid_of "$s")" && continue
   for p in "${GRPC_PORT[$s]}" "${HTTP_PORT[$s]}"; do
     [[ $p =~ ^[0-9]+$ ]] || fail "the $s port '$p' is not a number (TALLY_$(up_var "$s")_GRPC_PORT / _HTTP_PORT)"
+    if up_port_open "$p"; then
+      fail "127.0.0.1:$p ($s) is already in use by another process; stop it or set TALLY_$(up_var "$s")_GRPC_PORT / _HTTP_PORT"
+    fi
   done
 done
-infra_started=1
+infra_running || infra_started=1
 bash scripts/infra-up.sh || fail "starting Redis, RabbitMQ and PostgreSQL failed (see above)"
 pg_bin=$(compgen -G '/usr/lib/postgresql/*/bin' | sort -V | tail -1)
 if ! PGPASSWORD=$PG_PASSWORD "$pg_bin/psql" -h 127.0.0.1 -p "$TALLY_PG_PORT" -U postgres -d postgres -tAq \
@@ -95,15 +122,11 @@ start_host() {
   local s=$1 pid dll name log=$UP_DIR/logs/$1.log
   pid=$(up_pid_of "$s")
   if up_pid_alive "$pid"; then echo "$s already running (pid $pid)"; return 0; fi
-  for p in "${GRPC_PORT[$s]}" "${HTTP_PORT[$s]}"; do
-    if up_port_open "$p"; then
-      fail "127.0.0.1:$p ($s) is already in use by another process; stop it or set TALLY_$(up_var "$s")_GRPC_PORT / _HTTP_PORT"
-    fi
-  done
   name=$(basename "${PROJECT[$s]}")
   dll=$root/${PROJECT[$s]}/bin/Release/net10.0/$name.dll
   [ -f "$dll" ] || fail "$dll is missing: build first (or drop TALLY_SKIP_BUILD)"
   mkdir -p "$UP_DIR/$s"
+  [ -f "$log" ] && mv -f "$log" "$log.1"   # the previous run's log, kept once
   # setsid: the host outlives this script and a Ctrl-C in the terminal that ran `make up`.
   (
     cd "$UP_DIR/$s"

@@ -62,6 +62,19 @@ public sealed class DistributedTally : IAsyncLifetime
             return; // every test skips, saying why
         }
 
+        try
+        {
+            await StartEverythingAsync();
+        }
+        catch
+        {
+            await DisposeAsync(); // whatever did start is stopped, also when start-up fails half-way
+            throw;
+        }
+    }
+
+    private async Task StartEverythingAsync()
+    {
         Directory.CreateDirectory(WorkDirectory);
         Redis = await RedisProcess.StartAsync(Ports.Next(), TimeSpan.FromSeconds(20));
         _redisClient = await ConnectionMultiplexer.ConnectAsync(Redis.Configuration);
@@ -101,16 +114,20 @@ public sealed class DistributedTally : IAsyncLifetime
 
     public IngestionService.IngestionServiceClient IngestionClient() => new(Channel(Ingestion).CreateCallInvoker());
 
+    /// <summary>Stops every process started, drops the database, removes the work folder. Safe to call twice.</summary>
     public async Task DisposeAsync()
     {
         List<ServiceProcess> processes;
         lock (_gate)
         {
             processes = [.. _processes];
+            _processes.Clear();
             foreach (var channel in _channels)
             {
                 channel.Dispose();
             }
+
+            _channels.Clear();
         }
 
         foreach (var process in processes)
@@ -126,9 +143,12 @@ public sealed class DistributedTally : IAsyncLifetime
         }
 
         _redisClient?.Dispose();
+        _redisClient = null;
         Redis?.Dispose();
+        Redis = null!;
         if (_databaseCreated)
         {
+            _databaseCreated = false;
             await using var connection = new NpgsqlConnection(Environment.GetEnvironmentVariable(PostgresVariable));
             await connection.OpenAsync();
             await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{Database}\" WITH (FORCE)", connection);

@@ -39,6 +39,7 @@ public sealed class RedisAnswerCacheTests
             Provider = "redis",
             Redis = redis,
             KeyPrefix = prefix,
+            Ttl = TimeSpan.FromMinutes(1), // the shared test Redis forgets what these tests wrote
             // A loaded test machine can pause a process for more than the production 50 ms; the outage tests below
             // do not depend on the exact value.
             Timeout = TimeSpan.FromSeconds(1),
