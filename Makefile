@@ -31,7 +31,7 @@ ingest-seeds: ## store ../shared/seeds under their catalog sources in a running 
 test: ## install + start Redis/RabbitMQ/PostgreSQL, run every test project, tear down; ends with "tests: N passed, N failed"
 	@bash scripts/test.sh
 
-bench: ## RPC benchmark (ours vs grpc-js) and Ask benchmark (all-in-one); results in bench/results/; RPC options: make bench ARGS='--duration 10 --concurrency 1,64'
+bench: ## RPC benchmark (ours vs grpc-js), Ask benchmark (all-in-one) and distributed Ask (its own make up, ports 7460-7467); results in bench/results/; TALLY_BENCH_ONLY=rpc,ask,distributed picks; RPC options: make bench ARGS='--duration 10 --concurrency 1,64'
 	@bash scripts/bench.sh $(ARGS)
 
 interop-server: ## start the gRPC interop test server in the foreground on 127.0.0.1 (PORT=7450)
@@ -44,11 +44,11 @@ infra-up: ## start the throwaway test servers (Redis 6390, RabbitMQ 5682, Postgr
 infra-down: ## stop the throwaway test servers
 	@bash scripts/infra-down.sh
 
-up: ## distributed mode: each service its own process, with RabbitMQ, Redis, PostgreSQL (not yet)
-	@echo "make up: not yet: see issue 4"; exit 1
+up: ## distributed mode: Redis, RabbitMQ, PostgreSQL, then the four services as processes (query on 127.0.0.1:7400); scripts/up.sh lists the variables
+	@bash scripts/up.sh
 
-down: ## stop what `make up` started (not yet)
-	@echo "make down: not yet: see issue 4"
+down: ## stop everything `make up` started, by PID (logs stay in /tmp/tally-up/logs)
+	@bash scripts/down.sh
 
 clean: ## delete build output (bin/ obj/ of every project) and artifacts/
 	@find . -name '*.csproj' -not -path './tests/interop-node/*' -not -path '*/node_modules/*' -print0 \

@@ -2,7 +2,13 @@
 # Run the benchmarks in Release; reports go to bench/results/ (rpc-<date>.md and .json).
 #   RPC: unary echo on Tally's gRPC server vs a @grpc/grpc-js server (tests/interop-node), same client (Tally's),
 #        at 1 and 64 calls in flight; throughput, p50/p99 latency, server CPU per call, ratio tally/grpc-js.
-# Usage: scripts/bench.sh [--duration 10] [--warmup 3] [--concurrency 1,64] [--payload 128] [--rounds 2]
+#   Ask: against the all-in-one (start time, uncached and cached latency), then in distributed mode (scripts/up.sh
+#        with its own directory and ports, stopped again afterwards): Redis hits vs computed one at a time and at 64 in
+#        flight, hit ratio of a repeated-question workload, definition change to eviction (ask-distributed-<date>.md).
+# Usage: scripts/bench.sh [--duration 10] [--warmup 3] [--concurrency 1,64] [--payload 128] [--rounds 2]   (RPC options)
+# Environment: TALLY_BENCH_ONLY=rpc,ask,distributed (the default: all three) picks the runs; TALLY_BENCH_UP_DIR (default /tmp/tally-bench-up)
+#   and TALLY_BENCH_PORT_BASE (default 7460: query 7460/7461, ingestion +2/+3, definitions +4/+5, citations +6/+7)
+#   place its processes; its servers use TALLY_REDIS_PORT etc. (defaults 6393, 5685, 4373, 25685, 5443).
 # Benchmarks measure speed; tests never assert on timing. Every run is bounded (duration x rounds x servers).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,6 +25,26 @@ fi
 mkdir -p bench/results
 dotnet build "$proj" -c Release --disable-build-servers --nologo -v:quiet -clp:ErrorsOnly
 dotnet build services/allinone/Tally.AllInOne -c Release --disable-build-servers --nologo -v:quiet -clp:ErrorsOnly
-dotnet "$proj/bin/Release/net10.0/Tally.Bench.dll" rpc --out "$PWD/bench/results" "$@"
-dotnet "$proj/bin/Release/net10.0/Tally.Bench.dll" ask --out "$PWD/bench/results" \
-  --host "$PWD/services/allinone/Tally.AllInOne/bin/Release/net10.0/Tally.AllInOne.dll"
+only=",${TALLY_BENCH_ONLY:-rpc,ask,distributed},"
+if [[ $only == *,rpc,* ]]; then
+  dotnet "$proj/bin/Release/net10.0/Tally.Bench.dll" rpc --out "$PWD/bench/results" "$@"
+fi
+if [[ $only == *,ask,* ]]; then
+  dotnet "$proj/bin/Release/net10.0/Tally.Bench.dll" ask --out "$PWD/bench/results" \
+    --host "$PWD/services/allinone/Tally.AllInOne/bin/Release/net10.0/Tally.AllInOne.dll"
+fi
+
+# ---- Ask in distributed mode: its own servers and hosts, stopped on every exit path
+if [[ $only != *,distributed,* ]]; then exit 0; fi
+base=${TALLY_BENCH_PORT_BASE:-7460}
+export TALLY_UP_DIR=${TALLY_BENCH_UP_DIR:-/tmp/tally-bench-up} TALLY_INFRA_DIR=${TALLY_BENCH_UP_DIR:-/tmp/tally-bench-up}/infra
+export TALLY_REDIS_PORT=${TALLY_REDIS_PORT:-6393} TALLY_AMQP_PORT=${TALLY_AMQP_PORT:-5685} TALLY_RABBIT_EPMD_PORT=${TALLY_RABBIT_EPMD_PORT:-4373}
+export TALLY_RABBIT_DIST_PORT=${TALLY_RABBIT_DIST_PORT:-25685} TALLY_PG_PORT=${TALLY_PG_PORT:-5443}
+export TALLY_QUERY_GRPC_PORT=$base TALLY_QUERY_HTTP_PORT=$((base + 1)) TALLY_INGESTION_GRPC_PORT=$((base + 2)) TALLY_INGESTION_HTTP_PORT=$((base + 3))
+export TALLY_DEFINITIONS_GRPC_PORT=$((base + 4)) TALLY_DEFINITIONS_HTTP_PORT=$((base + 5)) TALLY_CITATIONS_GRPC_PORT=$((base + 6)) TALLY_CITATIONS_HTTP_PORT=$((base + 7))
+export Logging__LogLevel__Default=${Logging__LogLevel__Default:-Warning}
+trap 'bash scripts/down.sh >/dev/null || echo "bench: make down reported a problem" >&2' EXIT
+TALLY_SKIP_INSTALL=${TALLY_SKIP_INSTALL:-0} bash scripts/up.sh
+dotnet "$proj/bin/Release/net10.0/Tally.Bench.dll" ask-distributed --out "$PWD/bench/results" \
+  --query "http://127.0.0.1:$TALLY_QUERY_GRPC_PORT" --definitions "http://127.0.0.1:$TALLY_DEFINITIONS_GRPC_PORT" \
+  --redis "127.0.0.1:$TALLY_REDIS_PORT"

@@ -328,7 +328,13 @@ internal static class AnswerRenderer
         }
         var kind = servedFrom.Kind switch
         {
-            Query.V1.ServedFrom.Types.Kind.Cache => "cache",
+            Query.V1.ServedFrom.Types.Kind.Cache => servedFrom.Store switch
+            {
+                Query.V1.ServedFrom.Types.Store.Redis => "cache, redis",
+                Query.V1.ServedFrom.Types.Store.Memory => "cache, memory",
+                _ => "cache",
+            },
+            Query.V1.ServedFrom.Types.Kind.Computed when servedFrom.CacheBypassed => "computed, cache unavailable",
             Query.V1.ServedFrom.Types.Kind.Computed => "computed",
             _ => "unknown",
         };

@@ -9,15 +9,17 @@ namespace Tally.Messaging;
 /// </summary>
 public sealed class BusConsumerRegistrations
 {
-    private readonly List<Action<IBusRegistrationConfigurator>> _registrations = [];
+    private readonly List<Action<IBusRegistrationConfigurator, BusOptions>> _registrations = [];
 
-    internal void Add(Action<IBusRegistrationConfigurator> registration) => _registrations.Add(registration);
+    internal void Add(Action<IBusRegistrationConfigurator> registration) => _registrations.Add((bus, _) => registration(bus));
 
-    internal void ApplyTo(IBusRegistrationConfigurator bus)
+    internal void Add(Action<IBusRegistrationConfigurator, BusOptions> registration) => _registrations.Add(registration);
+
+    internal void ApplyTo(IBusRegistrationConfigurator bus, BusOptions options)
     {
         foreach (var registration in _registrations)
         {
-            registration(bus);
+            registration(bus, options);
         }
     }
 

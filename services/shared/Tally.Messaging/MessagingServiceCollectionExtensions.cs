@@ -15,6 +15,26 @@ public static class MessagingServiceCollectionExtensions
         return services;
     }
 
+    /// <summary>
+    /// Asks for a consumer on an endpoint of this process's own, "&lt;QueuePrefix&gt;-&lt;endpoint&gt;-&lt;instance id&gt;": a
+    /// temporary queue (RabbitMQ: non-durable, auto-delete, gone when the process stops). Every running instance then
+    /// receives every event (fan-out), where consumers added with <see cref="AddBusConsumer{TConsumer}"/> share one
+    /// durable queue and each event reaches one instance. For state each process holds (caches); consumers given the
+    /// same <paramref name="endpoint"/> share that instance queue.
+    /// </summary>
+    public static IServiceCollection AddPerInstanceBusConsumer<TConsumer>(this IServiceCollection services, string endpoint)
+        where TConsumer : class, IConsumer
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(endpoint);
+        BusConsumerRegistrations.From(services).Add((bus, options) => bus.AddConsumer<TConsumer>().Endpoint(e =>
+        {
+            e.Name = $"{options.QueuePrefix}-{endpoint}";
+            e.InstanceId = BusInstance.Id;
+            e.Temporary = true;
+        }));
+        return services;
+    }
+
     /// <summary>Configures MassTransit once, with every consumer registered through <see cref="AddBusConsumer{TConsumer}"/>.</summary>
     /// <param name="configureConsumers">Extra registrations (tests).</param>
     public static IServiceCollection AddTallyBus(
@@ -26,7 +46,7 @@ public static class MessagingServiceCollectionExtensions
         services.AddMassTransit(bus =>
         {
             bus.SetEndpointNameFormatter(new KebabCaseEndpointNameFormatter(options.QueuePrefix, false));
-            BusConsumerRegistrations.From(services).ApplyTo(bus);
+            BusConsumerRegistrations.From(services).ApplyTo(bus, options);
             configureConsumers?.Invoke(bus);
             switch (options.Transport)
             {

@@ -93,10 +93,10 @@ public sealed class AnswerCacheTests
 
         await cache.EvictAsync(CacheTags.Metric("ice-removals"), default);
 
-        Assert.Null(await cache.GetAsync("a", default));
-        Assert.NotNull(await cache.GetAsync("b", default));
+        Assert.Null((await cache.GetAsync("a", default)).Answer);
+        Assert.NotNull((await cache.GetAsync("b", default)).Answer);
         await cache.EvictAsync(IAnswerCache.AllTag, default);
-        Assert.Null(await cache.GetAsync("b", default));
+        Assert.Null((await cache.GetAsync("b", default)).Answer);
     }
 
     [Fact]
@@ -106,7 +106,7 @@ public sealed class AnswerCacheTests
         await cache.EvictAsync(CacheTags.Metric("ice-removals"), default);
         await cache.SetAsync("a", Entry(), [CacheTags.Metric("ice-removals")], default);
 
-        Assert.NotNull(await cache.GetAsync("a", default));
+        Assert.NotNull((await cache.GetAsync("a", default)).Answer);
     }
 
     [Fact]
@@ -116,8 +116,8 @@ public sealed class AnswerCacheTests
         await cache.SetAsync("big", Entry(4096), [], default);
         await cache.SetAsync("small", Entry(100), [], default);
 
-        Assert.Null(await cache.GetAsync("big", default));
-        Assert.NotNull(await cache.GetAsync("small", default));
+        Assert.Null((await cache.GetAsync("big", default)).Answer);
+        Assert.NotNull((await cache.GetAsync("small", default)).Answer);
     }
 
     [Fact]

@@ -2,8 +2,9 @@ using MassTransit;
 using Microsoft.Extensions.Logging;
 using Tally.Contracts.Events;
 
-// Consumer names are unique across services: MassTransit names queues after them, and two services consuming from one
-// queue would take turns with each other's messages.
+// Every query process runs these on its own temporary endpoint (AddPerInstanceBusConsumer in QueryServiceExtensions):
+// each process must see every event, to refresh its versions and evict its in-process cache. With the Redis cache each
+// process evicts the same shared tags; eviction is idempotent. Names stay unique across services all the same.
 
 namespace Tally.Query.Caching;
 

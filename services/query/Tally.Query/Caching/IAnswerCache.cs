@@ -3,18 +3,37 @@ namespace Tally.Query.Caching;
 /// <summary>One cached response: the serialized message and when it was computed.</summary>
 public sealed record CachedAnswer(byte[] Payload, DateTimeOffset ComputedAt);
 
+/// <summary>What a lookup found: an answer (hit), nothing (miss), or nothing because the cache could not be read in time.</summary>
+public readonly record struct CacheLookup(CachedAnswer? Answer, string? UnavailableReason)
+{
+    public static CacheLookup Miss => default;
+
+    /// <summary>True when the cache was unreachable or too slow: the caller computes, and counts a bypass.</summary>
+    public bool Unavailable => UnavailableReason is not null;
+
+    public static CacheLookup Hit(CachedAnswer answer) => new(answer, null);
+
+    /// <param name="reason">Why, for logs: "connecting", "disconnected", "timeout", "breaker open", an error message.</param>
+    public static CacheLookup Bypassed(string reason) => new(null, reason);
+}
+
 /// <summary>
 /// The answer cache. Keys already contain every version an answer depends on (catalog version, dataset vintages),
-/// so a stale entry is never found under a current key; eviction by tag only frees memory early and drops answers
-/// that depend on extracted figures, which carry no version. Implementations must not throw for an outage:
-/// a failing Get is a miss, a failing Set is ignored (the answer is computed either way).
+/// so a stale entry is never found under a current key; eviction by tag only frees space early and drops answers
+/// that depend on extracted figures, which carry no version. On the request path implementations must not throw
+/// for an outage and must not make the caller wait long: an unreadable cache is <see cref="CacheLookup.Bypassed"/>,
+/// a failing Set is ignored (the answer is computed either way). Eviction may throw, so that the bus retries the
+/// event that asked for it.
 /// </summary>
 public interface IAnswerCache
 {
     /// <summary>Tag carried by every entry; evicting it clears the cache.</summary>
     const string AllTag = "all";
 
-    ValueTask<CachedAnswer?> GetAsync(string key, CancellationToken cancellationToken);
+    /// <summary>"memory" or "redis" (which cache served a hit).</summary>
+    string Provider { get; }
+
+    ValueTask<CacheLookup> GetAsync(string key, CancellationToken cancellationToken);
 
     /// <param name="tags">What the answer depends on: "metric:&lt;id&gt;", "dataset:&lt;id&gt;" (AllTag is implied).</param>
     ValueTask SetAsync(string key, CachedAnswer answer, IReadOnlyCollection<string> tags, CancellationToken cancellationToken);

@@ -26,8 +26,10 @@ public sealed class MemoryAnswerCache : IAnswerCache, IDisposable
     /// <summary>Number of entries held (for tests and diagnostics).</summary>
     public int Count => _cache.Count;
 
-    public ValueTask<CachedAnswer?> GetAsync(string key, CancellationToken cancellationToken) =>
-        ValueTask.FromResult(_cache.TryGetValue(key, out CachedAnswer? answer) ? answer : null);
+    public string Provider => "memory";
+
+    public ValueTask<CacheLookup> GetAsync(string key, CancellationToken cancellationToken) =>
+        ValueTask.FromResult(_cache.TryGetValue(key, out CachedAnswer? answer) && answer is not null ? CacheLookup.Hit(answer) : CacheLookup.Miss);
 
     public ValueTask SetAsync(string key, CachedAnswer answer, IReadOnlyCollection<string> tags, CancellationToken cancellationToken)
     {

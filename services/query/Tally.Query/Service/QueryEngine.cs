@@ -244,13 +244,22 @@ public sealed partial class QueryEngine(
         }
 
         var key = AnswerCacheKey.For(rpc, keyRequest, stamp);
-        if (!skipCache && await SafeGetAsync(key, cancellationToken) is { } hit)
+        var lookup = skipCache ? CacheLookup.Miss : await SafeGetAsync(key, cancellationToken);
+        if (lookup.Answer is { } hit)
         {
             metrics.Cache("hit");
-            return (parser.ParseFrom(hit.Payload), Served(ServedFrom.Types.Kind.Cache, stamp.CatalogVersion, stamp, hit.ComputedAt, key));
+            var cached = Served(ServedFrom.Types.Kind.Cache, stamp.CatalogVersion, stamp, hit.ComputedAt, key);
+            cached.Store = cache.Provider == "redis" ? ServedFrom.Types.Store.Redis : ServedFrom.Types.Store.Memory;
+            return (parser.ParseFrom(hit.Payload), cached);
         }
 
-        metrics.Cache(skipCache ? "bypass" : "miss");
+        if (lookup.Unavailable)
+        {
+            metrics.CacheBypass();
+            LogCacheBypassed(logger, lookup.UnavailableReason!);
+        }
+
+        metrics.Cache(skipCache || lookup.Unavailable ? "bypass" : "miss");
         var catalogVersion = stamp.CatalogVersion;
         var entry = await _flights.RunAsync(key, async () =>
         {
@@ -264,7 +273,9 @@ public sealed partial class QueryEngine(
 
             return cached;
         }, cancellationToken, out _);
-        return (parser.ParseFrom(entry.Payload), Served(ServedFrom.Types.Kind.Computed, catalogVersion, stamp, entry.ComputedAt, key));
+        var served = Served(ServedFrom.Types.Kind.Computed, catalogVersion, stamp, entry.ComputedAt, key);
+        served.CacheBypassed = lookup.Unavailable;
+        return (parser.ParseFrom(entry.Payload), served);
     }
 
     private static ServedFrom Served(ServedFrom.Types.Kind kind, int catalogVersion, VersionStamp? stamp, DateTimeOffset computedAt, string key)
@@ -278,7 +289,7 @@ public sealed partial class QueryEngine(
         return served;
     }
 
-    private async Task<CachedAnswer?> SafeGetAsync(string key, CancellationToken cancellationToken)
+    private async Task<CacheLookup> SafeGetAsync(string key, CancellationToken cancellationToken)
     {
         try
         {
@@ -287,7 +298,7 @@ public sealed partial class QueryEngine(
         catch (Exception e) when (e is not OperationCanceledException)
         {
             LogCacheFailed(logger, "read", e.Message);
-            return null;
+            return CacheLookup.Bypassed(e.Message);
         }
     }
 
@@ -413,6 +424,9 @@ public sealed partial class QueryEngine(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Versions for the answer cache are unavailable ({Code}: {Detail}); computing without the cache")]
     private static partial void LogVersionsUnavailable(ILogger logger, StatusCode code, string detail);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Answer cache bypassed ({Reason}); computing")]
+    private static partial void LogCacheBypassed(ILogger logger, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Answer cache {Operation} failed: {Error}; continuing without it")]
     private static partial void LogCacheFailed(ILogger logger, string operation, string error);
