@@ -231,7 +231,7 @@ internal static class DistributedAskBenchmark
         md.AppendLine();
         md.Append(CultureInfo.InvariantCulture, $"Distributed mode (`make up`: four Release processes, PostgreSQL, RabbitMQ, Redis answer cache) on loopback; the query service at {query}; ");
         md.Append(CultureInfo.InvariantCulture, $"latency measured by the client (the bench shares the machine: {Environment.ProcessorCount} cores, load average {load} at the end). ");
-        md.AppendLine("A cache hit still reads the catalog and dataset versions from definitions and ingestion (Tally:Query:VersionMaxAge=0), two RPCs per answer.");
+        md.AppendLine("The query service holds the catalog and dataset versions for its cache keys (Tally:Query:VersionMaxAge, default 1 s, refreshed ahead in the background; docs/adr/0001), so a hit makes no call to another service.");
         md.AppendLine();
         md.AppendLine("One call at a time:");
         md.AppendLine();

@@ -175,6 +175,7 @@ public sealed class RedisAnswerCacheTests
         using var cache = await StartedAsync(redis.Address, NewPrefix(), o =>
         {
             o.Timeout = TimeSpan.FromMilliseconds(200);
+            o.BreakAfter = 1;
             o.BreakDuration = TimeSpan.FromMilliseconds(300);
         });
         await cache.SetAsync("k", Entry("before"), [], default);

@@ -30,9 +30,16 @@ public sealed class AnswerCacheOptions
     /// Longest wait for Redis on the request path (a read, or the write after a computation). Slower than this,
     /// the answer is computed (or not stored) and the bypass counted.
     /// </summary>
-    public TimeSpan Timeout { get; set; } = TimeSpan.FromMilliseconds(50);
+    public TimeSpan Timeout { get; set; } = TimeSpan.FromMilliseconds(100);
 
-    /// <summary>After a timeout or error, Redis is not asked at all for this long (requests go straight to computing).</summary>
+    /// <summary>
+    /// After this many timeouts or errors in a row Redis is not asked at all for <see cref="BreakDuration"/>. More than
+    /// one, so that a single scheduling pause on a busy host does not send all traffic to computing for a second.
+    /// </summary>
+    [System.ComponentModel.DataAnnotations.Range(1, 1000, ErrorMessage = "Tally:Cache:BreakAfter must lie between 1 and 1000.")]
+    public int BreakAfter { get; set; } = 3;
+
+    /// <summary>Once <see cref="BreakAfter"/> failures came in a row, Redis is not asked at all for this long (requests go straight to computing).</summary>
     public TimeSpan BreakDuration { get; set; } = TimeSpan.FromSeconds(1);
 
     /// <summary>Longest wait for an eviction by tag (bus consumers; a failure is retried by the bus).</summary>

@@ -52,6 +52,7 @@ public sealed partial class RedisAnswerCache : IAnswerCache, IHostedService, IDi
     private Task<ConnectionMultiplexer>? _connecting;
     private volatile ConnectionMultiplexer? _multiplexer;
     private long _breakerUntil;
+    private int _failuresInARow;
     private int _degraded;
     private bool _disposed;
 
@@ -152,7 +153,7 @@ public sealed partial class RedisAnswerCache : IAnswerCache, IHostedService, IDi
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
-            Trip($"connect failed: {e.Message}");
+            Trip($"connect failed: {e.Message}", open: true);
             throw;
         }
     }
@@ -270,9 +271,20 @@ public sealed partial class RedisAnswerCache : IAnswerCache, IHostedService, IDi
         return multiplexer.GetDatabase();
     }
 
-    /// <summary>Opens the breaker for <see cref="AnswerCacheOptions.BreakDuration"/>; returns the reason for the caller's lookup.</summary>
-    private string Trip(string reason)
+    /// <summary>
+    /// Counts a failure and opens the breaker for <see cref="AnswerCacheOptions.BreakDuration"/> once
+    /// <see cref="AnswerCacheOptions.BreakAfter"/> came in a row (or at once with <paramref name="open"/>); returns the
+    /// reason for the caller's lookup.
+    /// </summary>
+    private string Trip(string reason, bool open = false)
     {
+        if (!open && Interlocked.Increment(ref _failuresInARow) < _options.BreakAfter)
+        {
+            Degraded(reason);
+            return reason;
+        }
+
+        Interlocked.Exchange(ref _failuresInARow, 0);
         var until = _clock.GetTimestamp() + (long)(_options.BreakDuration.TotalSeconds * _clock.TimestampFrequency);
         Volatile.Write(ref _breakerUntil, until);
         Degraded(reason);
@@ -289,6 +301,11 @@ public sealed partial class RedisAnswerCache : IAnswerCache, IHostedService, IDi
 
     private void Recovered()
     {
+        if (Volatile.Read(ref _failuresInARow) != 0)
+        {
+            Interlocked.Exchange(ref _failuresInARow, 0);
+        }
+
         if (Volatile.Read(ref _degraded) == 1 && Interlocked.Exchange(ref _degraded, 0) == 1)
         {
             LogRecovered(_logger, Endpoints);
