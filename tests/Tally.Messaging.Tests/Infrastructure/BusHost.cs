@@ -154,7 +154,16 @@ public sealed partial class BusHost : IAsyncDisposable
         builder.Services.AddTallyBus(builder.Configuration, bus => bus.AddConsumer<ThingChangedConsumer, ThingChangedConsumerDefinition>());
         var app = builder.Build();
         app.MapServiceDefaults();
-        await app.StartAsync();
+        try
+        {
+            await app.StartAsync();
+        }
+        catch
+        {
+            await app.DisposeAsync();
+            throw;
+        }
+
         return new BusHost(app, database, queuePrefix, new Uri($"http://127.0.0.1:{httpPort}"));
     }
 
