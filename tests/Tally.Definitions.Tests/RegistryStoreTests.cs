@@ -1,8 +1,10 @@
 using Dapper;
 using Microsoft.Data.Sqlite;
+using Tally.Contracts.Events;
 using Tally.Definitions.Model;
 using Tally.Definitions.Storage;
 using Tally.Definitions.V1;
+using Tally.Messaging.Outbox;
 using Tally.Storage;
 
 namespace Tally.Definitions.Tests;
@@ -58,7 +60,8 @@ public sealed class RegistryStoreTests
     {
         Assert.Equal(1, await Migrator.ApplyAsync(database, DefinitionsMigrations.All));
         Assert.Equal(0, await Migrator.ApplyAsync(database, DefinitionsMigrations.All));
-        using var store = new RegistryStore(database, TimeProvider.System);
+        Assert.Equal(1, await OutboxMigrations.ApplyAsync(database));
+        using var store = new RegistryStore(database, TimeProvider.System, new TransactionalOutbox(database));
         var catalog = TestRegistry.Catalog;
         var definitions = catalog.Metrics.Select(m => CatalogMapper.ToProto(m, catalog.Relations)).ToArray();
         var relations = catalog.Relations.Select(CatalogMapper.ToProto).ToArray();
@@ -99,6 +102,31 @@ public sealed class RegistryStoreTests
         var returns = (await store.LoadAsync()).Metrics.Single(m => m.Definition.Id == "dhs-returns");
         Assert.Equal((2, "after 1"), (returns.Definition.Version, returns.Definition.ChangeNote));
         Assert.Equal(catalogVersion + 1, await store.CatalogVersionAsync());
+
+        // A version written through the API and its change event are committed together, or neither is.
+        var again = edited.Clone();
+        again.Description += " Again.";
+        await Assert.ThrowsAsync<InvalidOperationException>(() => store.AppendVersionAsync(again, VersionOrigin.Api, "editor", "", expectedCurrent: 2,
+            changeEvent: (_, _) => throw new InvalidOperationException("failure after the version insert, before the event and the commit")));
+        Assert.Equal([1, 2], await store.VersionNumbersAsync("ice-removals"));
+        Assert.Equal(0, await OutboxRowsAsync(database));
+        var (third, thirdCatalog) = await store.AppendVersionAsync(again, VersionOrigin.Api, "editor", "", expectedCurrent: 2,
+            changeEvent: (version, catalog) => new MetricDefinitionChanged
+            {
+                EventId = Guid.NewGuid(), OccurredAt = DateTimeOffset.UtcNow, MetricId = version.Definition.Id, Version = version.Definition.Version,
+                PreviousVersion = 2, CatalogVersion = catalog, ChangedBy = "editor",
+            });
+        Assert.Equal(3, third.Definition.Version);
+        await using var connection = await database.OpenAsync();
+        var body = await connection.QuerySingleAsync<string>("SELECT body FROM bus_outbox WHERE message_type LIKE 'Tally.Contracts.Events.MetricDefinitionChanged,%'");
+        var published = System.Text.Json.JsonSerializer.Deserialize<MetricDefinitionChanged>(body)!;
+        Assert.Equal(("ice-removals", 3, thirdCatalog), (published.MetricId, published.Version, published.CatalogVersion));
+    }
+
+    private static async Task<long> OutboxRowsAsync(ServiceDatabase database)
+    {
+        await using var connection = await database.OpenAsync();
+        return await connection.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM bus_outbox");
     }
 
     private static MetricDefinition WithAlias(MetricDefinition definition, string alias)

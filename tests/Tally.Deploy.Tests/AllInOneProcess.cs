@@ -136,7 +136,8 @@ public sealed class AllInOneProcess : IAsyncLifetime
 
     /// <summary>
     /// Counters and histograms appear in /metrics only once something was measured: a health check (server
-    /// metrics) and two identical questions (answers, answer cache, and the query service's calls to the others).
+    /// metrics), two identical questions (answers, answer cache, and the query service's calls to the others) and a
+    /// small document ingested (its SourceIngested goes through the outbox and the bus: published, consumed).
     /// </summary>
     private async Task DriveTrafficAsync()
     {
@@ -164,6 +165,29 @@ public sealed class AllInOneProcess : IAsyncLifetime
             {
                 TrafficNotes.Add($"ask {i + 1}: {e.StatusCode} {e.Status.Detail}"); // metrics are recorded either way
             }
+        }
+
+        try
+        {
+            var ingested = await new Tally.Ingestion.V1.IngestionService.IngestionServiceClient(channel).IngestDocumentAsync(new Tally.Ingestion.V1.IngestDocumentRequest
+            {
+                SourceId = "colorlines-2012-deportation-review",
+                FileName = "deploy-test-note.txt",
+                Content = Google.Protobuf.ByteString.CopyFromUtf8("A note for the deployment test: ICE removed 1,234 test people in FY2031."),
+            }, deadline: DateTime.UtcNow.AddSeconds(30));
+            TrafficNotes.Add($"ingest: snapshot {ingested.Snapshot.Id[..12]}");
+            // The event is relayed and consumed asynchronously: wait (bounded) until both counters are in the scrape.
+            var until = DateTime.UtcNow.AddSeconds(30);
+            string scrape;
+            while (!((scrape = await ScrapeAsync()).Contains("tally_bus_published_total{", StringComparison.Ordinal) &&
+                     scrape.Contains("tally_bus_consumed_total{", StringComparison.Ordinal)) && DateTime.UtcNow < until)
+            {
+                await Task.Delay(100);
+            }
+        }
+        catch (Tally.Grpc.RpcException e)
+        {
+            TrafficNotes.Add($"ingest: {e.StatusCode} {e.Status.Detail}");
         }
     }
 

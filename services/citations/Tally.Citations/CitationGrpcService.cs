@@ -1,5 +1,4 @@
 using Tally.Hosting;
-using MassTransit;
 using Tally.Citations.References;
 using Tally.Citations.Sources;
 using Tally.Citations.Storage;
@@ -12,26 +11,21 @@ namespace Tally.Citations;
 
 /// <summary>tally.citations.v1.CitationService.</summary>
 internal sealed class CitationGrpcService(
-    CitationVerifier verifier, SourceRegistry registry, SourceStore sources, IPublishEndpoint publish, OriginalSources originals)
+    CitationVerifier verifier, SourceRegistry registry, SourceStore sources, OriginalSources originals)
     : CitationService.CitationServiceBase
 {
     public const int MaxReferences = 1000;
 
     public override async Task<CreateCitationResponse> CreateCitation(CreateCitationRequest request, ServerCallContext context)
     {
-        var (row, existed, verified) = await verifier.CreateAsync(request, context.CancellationToken);
-        if (verified is not null)
-        {
-            await publish.Publish(verified, context.CancellationToken);
-        }
-
+        // A new citation's CitationVerified is committed with it (the service's outbox publishes it).
+        var (row, existed, _) = await verifier.CreateAsync(request, context.CancellationToken);
         return new CreateCitationResponse { Citation = row.ToProto(), AlreadyExisted = existed };
     }
 
     public override async Task<VerifyCitationResponse> VerifyCitation(VerifyCitationRequest request, ServerCallContext context)
     {
-        var (row, changed, verified) = await verifier.VerifyAsync(request.CitationId, context.CancellationToken);
-        await publish.Publish(verified, context.CancellationToken);
+        var (row, changed, _) = await verifier.VerifyAsync(request.CitationId, context.CancellationToken);
         return new VerifyCitationResponse { Citation = row.ToProto(), Changed = changed };
     }
 

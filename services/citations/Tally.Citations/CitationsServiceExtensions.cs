@@ -9,6 +9,7 @@ using Tally.Grpc;
 using Tally.Hosting;
 using Tally.Ingestion.V1;
 using Tally.Messaging;
+using Tally.Messaging.Outbox;
 using Tally.Storage;
 
 namespace Tally.Citations;
@@ -20,7 +21,7 @@ public static class CitationsServiceExtensions
     public const string Owner = "citations";
 
     /// <summary>
-    /// Storage (owner "citations"), the catalog (sources and figure citations loaded at start), the ingestion client
+    /// Storage (owner "citations") with its outbox, the catalog (sources and figure citations loaded at start), the ingestion client
     /// (snapshot text), and the SourceIngested consumer. Call before the host's AddTallyBus, which picks up the consumer.
     /// </summary>
     public static WebApplicationBuilder AddCitationsService(this WebApplicationBuilder builder)
@@ -29,11 +30,12 @@ public static class CitationsServiceExtensions
         var services = builder.Services;
         services.AddTallyCatalog(builder.Configuration);
         services.AddServiceDatabase(Owner, CitationsMigrations.All);
+        services.AddOutbox(Owner); // CitationVerified, written with the check it announces
         services.AddServiceClient<IngestionService.IngestionServiceClient>(TallyService.Ingestion);
         services.TryAddSingleton(TimeProvider.System);
 
         services.AddSingleton(sp => new SourceStore(sp.GetRequiredKeyedService<ServiceDatabase>(Owner)));
-        services.AddSingleton(sp => new CitationStore(sp.GetRequiredKeyedService<ServiceDatabase>(Owner)));
+        services.AddSingleton(sp => new CitationStore(sp.GetRequiredKeyedService<ServiceDatabase>(Owner), sp.GetRequiredKeyedService<TransactionalOutbox>(Owner)));
         services.AddSingleton<SourceRegistry>();
         services.AddSingleton<CitationVerifier>();
         services.AddSingleton<References.OriginalSources>();

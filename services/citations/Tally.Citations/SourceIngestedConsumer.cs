@@ -5,8 +5,9 @@ using Tally.Contracts.Events;
 namespace Tally.Citations;
 
 /// <summary>
-/// When ingestion stores (or re-sees) a snapshot, verifies the source's pending catalog citations against it and
-/// publishes CitationVerified for each check. Idempotent: a redelivered event finds nothing left to check.
+/// When ingestion stores (or re-sees) a snapshot, verifies the source's pending catalog citations against it; each
+/// check is committed with its CitationVerified (the service's outbox publishes them). Idempotent by its effect: a
+/// (citation, snapshot) pair is checked once, so a redelivered event finds nothing left to check and writes nothing.
 /// </summary>
 internal sealed class SourceIngestedConsumer(CitationVerifier verifier) : IConsumer<SourceIngested>
 {
@@ -14,10 +15,6 @@ internal sealed class SourceIngestedConsumer(CitationVerifier verifier) : IConsu
     {
         ArgumentNullException.ThrowIfNull(context);
         var message = context.Message;
-        var events = await verifier.VerifyPendingAsync(message.SourceId, message.SnapshotId, context.CancellationToken);
-        foreach (var verified in events)
-        {
-            await context.Publish(verified, context.CancellationToken);
-        }
+        await verifier.VerifyPendingAsync(message.SourceId, message.SnapshotId, context.CancellationToken);
     }
 }

@@ -6,6 +6,7 @@ using Tally.Definitions.Grpc;
 using Tally.Definitions.Registry;
 using Tally.Definitions.Storage;
 using Tally.Grpc;
+using Tally.Messaging.Outbox;
 using Tally.Storage;
 
 namespace Tally.Definitions;
@@ -16,7 +17,7 @@ public static class DefinitionsServiceExtensions
     /// <summary>
     /// Options (Tally:Definitions), the catalog (Tally:Catalog), the service's own database (owner "definitions",
     /// Tally:Storage), the registry and its start-up catalog import, the refresh loop and the readiness check.
-    /// Publishing needs the host's bus (AddTallyBus).
+    /// Events go through the service's outbox (same database); its relay needs the host's bus (AddTallyBus).
     /// </summary>
     public static WebApplicationBuilder AddDefinitionsService(this WebApplicationBuilder builder)
     {
@@ -28,6 +29,7 @@ public static class DefinitionsServiceExtensions
         services.AddTallyCatalog(builder.Configuration);
         // Registered before the import so that migrations run first (hosted services start in order).
         services.AddServiceDatabase(DefinitionsMigrations.Owner, DefinitionsMigrations.All);
+        services.AddOutbox(DefinitionsMigrations.Owner); // MetricDefinitionChanged, written with the version it announces
         services.TryAddSingleton<RegistryStore>();
         services.TryAddSingleton<DefinitionRegistry>();
         services.AddHostedService<CatalogImportService>();

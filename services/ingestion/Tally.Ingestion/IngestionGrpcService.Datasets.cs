@@ -78,7 +78,7 @@ internal sealed partial class IngestionGrpcService
             await Quietly(pump);
         }
 
-        await publish.Publish(new DatasetLoaded
+        await datasetEvents.EnqueueAsync(new DatasetLoaded
         {
             EventId = Guid.NewGuid(),
             OccurredAt = time.GetUtcNow(),

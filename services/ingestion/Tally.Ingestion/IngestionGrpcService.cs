@@ -1,20 +1,26 @@
 using Tally.Hosting;
-using MassTransit;
+using Microsoft.Extensions.DependencyInjection;
 using Tally.Datasets;
+using Tally.Datasets.Storage;
 using Tally.Grpc;
 using Tally.Ingestion.Documents;
 using Tally.Ingestion.Storage;
 using Tally.Ingestion.V1;
+using Tally.Messaging.Outbox;
 
 namespace Tally.Ingestion;
 
-/// <summary>tally.ingestion.v1.IngestionService. The dataset rpcs wrap <see cref="DatasetEngine"/> (IngestionGrpcService.Datasets.cs).</summary>
+/// <summary>
+/// tally.ingestion.v1.IngestionService. The dataset rpcs wrap <see cref="DatasetEngine"/> (IngestionGrpcService.Datasets.cs);
+/// DatasetLoaded goes through the outbox of the engine's database (owner "datasets").
+/// </summary>
 internal sealed partial class IngestionGrpcService(
-    DocumentIngestor ingestor, SnapshotStore snapshots, FigureStore figures, DatasetEngine datasets, TimeProvider time, IPublishEndpoint publish)
+    DocumentIngestor ingestor, SnapshotStore snapshots, FigureStore figures, DatasetEngine datasets, TimeProvider time,
+    [FromKeyedServices(DatasetMigrations.DefaultOwner)] TransactionalOutbox datasetEvents)
     : IngestionService.IngestionServiceBase
 {
     public override Task<IngestDocumentResponse> IngestDocument(IngestDocumentRequest request, ServerCallContext context) =>
-        ingestor.IngestAsync(request, publish, context.CancellationToken);
+        ingestor.IngestAsync(request, context.CancellationToken);
 
     public override async Task<GetSnapshotResponse> GetSnapshot(GetSnapshotRequest request, ServerCallContext context)
     {

@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Tally.Catalog;
 using Tally.Datasets;
+using Tally.Datasets.Storage;
 using Tally.Citations.V1;
 using Tally.Definitions.V1;
 using Tally.Grpc;
@@ -12,6 +13,7 @@ using Tally.Hosting;
 using Tally.Ingestion.Documents;
 using Tally.Ingestion.Figures;
 using Tally.Ingestion.Storage;
+using Tally.Messaging.Outbox;
 using Tally.Storage;
 
 namespace Tally.Ingestion;
@@ -24,7 +26,8 @@ public static class IngestionServiceExtensions
 
     /// <summary>
     /// Options (Tally:Ingestion), storage (owner "ingestion"), the catalog, clients of the citation service (source
-    /// registry) and the metric-definition service (linking), the dataset engine (owner "datasets"), and the catalog's published figures loaded at start.
+    /// registry) and the metric-definition service (linking), the dataset engine (owner "datasets"), an outbox in each of
+    /// the two databases, and the catalog's published figures loaded at start.
     /// Raises the gRPC server's receive limit to fit the largest document accepted. The host adds the bus (AddTallyBus).
     /// </summary>
     public static WebApplicationBuilder AddIngestionService(this WebApplicationBuilder builder)
@@ -36,6 +39,7 @@ public static class IngestionServiceExtensions
 
         services.AddTallyCatalog(builder.Configuration);
         services.AddServiceDatabase(Owner, IngestionMigrations.All);
+        services.AddOutbox(Owner); // SourceIngested and FiguresExtracted, written with the snapshot they announce
         services.AddServiceClient<CitationService.CitationServiceClient>(TallyService.Citations);
         services.AddServiceClient<MetricDefinitionService.MetricDefinitionServiceClient>(TallyService.Definitions);
         services.TryAddSingleton(TimeProvider.System);
@@ -45,6 +49,7 @@ public static class IngestionServiceExtensions
         services.AddSingleton<MetricDirectory>();
         services.AddSingleton<DocumentIngestor>();
         services.AddDatasetEngine(); // owner "datasets"
+        services.AddOutbox(DatasetMigrations.DefaultOwner); // DatasetLoaded
         services.AddHostedService<CatalogFigureLoader>(); // after AddServiceDatabase: runs once the schema is current
         return builder;
     }

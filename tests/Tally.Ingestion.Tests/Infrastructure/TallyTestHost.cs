@@ -27,9 +27,10 @@ internal sealed class TallyTestHost : IAsyncDisposable
 {
     private readonly GrpcChannel _channel;
 
-    private TallyTestHost(WebApplication app, int grpcPort)
+    private TallyTestHost(WebApplication app, int grpcPort, int httpPort)
     {
         App = app;
+        HttpPort = httpPort;
         _channel = GrpcChannel.ForAddress($"http://127.0.0.1:{grpcPort}");
         var invoker = _channel.CreateCallInvoker();
         Ingestion = new IngestionService.IngestionServiceClient(invoker);
@@ -37,6 +38,9 @@ internal sealed class TallyTestHost : IAsyncDisposable
     }
 
     public WebApplication App { get; }
+
+    /// <summary>The plain HTTP port (/metrics, /healthz, /readyz).</summary>
+    public int HttpPort { get; }
 
     public IngestionService.IngestionServiceClient Ingestion { get; }
 
@@ -80,7 +84,7 @@ internal sealed class TallyTestHost : IAsyncDisposable
         app.MapIngestionService();
         app.MapCitationsService();
         await app.StartAsync();
-        return new TallyTestHost(app, grpcPort);
+        return new TallyTestHost(app, grpcPort, httpPort);
     }
 
     /// <summary>Ingests a file's bytes for a registered source.</summary>

@@ -25,8 +25,8 @@ internal sealed record SnapshotText(Snapshot Snapshot, Source Source, string Tex
 
 /// <summary>
 /// Creates and verifies citations: reads snapshot text from the ingestion service (generated client), checks the
-/// fragment (<see cref="FragmentCheck"/>), records the outcome per snapshot and returns the CitationVerified events
-/// for the caller to publish.
+/// fragment (<see cref="FragmentCheck"/>), records the outcome per snapshot together with its CitationVerified (the
+/// service's outbox publishes it once committed) and returns the events it recorded.
 /// </summary>
 internal sealed partial class CitationVerifier(
     CitationStore citations,
@@ -44,6 +44,11 @@ internal sealed partial class CitationVerifier(
         if (fragment.Length == 0)
         {
             throw Error(StatusCode.InvalidArgument, "fragment is empty: quote the exact words in the snapshot that carry the figure.");
+        }
+
+        if (fragment.Contains('\0', StringComparison.Ordinal))
+        {
+            throw Error(StatusCode.InvalidArgument, "fragment contains a NUL character (U+0000); quote the words as they read in the snapshot.");
         }
 
         if (fragment.Length > MaxFragmentLength)
@@ -80,12 +85,13 @@ internal sealed partial class CitationVerifier(
             CreatedAt = now,
         };
         var check = Apply(row, locator, result, snapshot, source.Url, now);
-        if (!await citations.InsertAsync(row, check, ct) && await citations.FindAsync(id, ct) is { } raced)
+        var verified = Event(row, result, changed: true);
+        if (!await citations.InsertAsync(row, check, verified, ct) && await citations.FindAsync(id, ct) is { } raced)
         {
             return (raced, true, null);
         }
 
-        return (row, false, Event(row, result, changed: true));
+        return (row, false, verified);
     }
 
     /// <summary>
@@ -124,9 +130,10 @@ internal sealed partial class CitationVerifier(
             check = Apply(row, locator, result, snapshot, source?.Url ?? snapshot.Source.Url, now);
         }
 
-        await citations.RecordAsync(row, check, onlyIfNew: false, ct);
         var changed = wasVerified != result.Verified;
-        return (row, changed, Event(row, result, changed));
+        var verified = Event(row, result, changed);
+        await citations.RecordAsync(row, check, onlyIfNew: false, verified, ct);
+        return (row, changed, verified);
     }
 
     /// <summary>
@@ -162,9 +169,10 @@ internal sealed partial class CitationVerifier(
             var wasVerified = row.Verified == 1;
             var result = FragmentCheck.Check(snapshotId, snapshot.Text, locator, row.Fragment);
             var check = Apply(row, Common.V1.Locator.Parser.ParseFrom(row.Locator), result, snapshot, source?.Url ?? snapshot.Source.Url, now);
-            if (await citations.RecordAsync(row, check, onlyIfNew: true, ct))
+            var verified = Event(row, result, wasVerified != result.Verified);
+            if (await citations.RecordAsync(row, check, onlyIfNew: true, verified, ct))
             {
-                events.Add(Event(row, result, wasVerified != result.Verified));
+                events.Add(verified);
             }
         }
 

@@ -1,7 +1,10 @@
+using System.Data.Common;
 using Dapper;
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
 using Tally.Common.V1;
+using Tally.Contracts.Events;
+using Tally.Messaging.Outbox;
 using Tally.Storage;
 
 namespace Tally.Citations.Storage;
@@ -57,8 +60,11 @@ internal sealed class CitationRow
 /// <summary>One verification outcome of a citation against one snapshot.</summary>
 internal sealed record CitationCheck(string CitationId, string SnapshotId, long Outcome, string Detail, long CharStart, long CharEnd, long CheckedAt);
 
-/// <summary>Citation records and their per-snapshot checks.</summary>
-internal sealed class CitationStore(ServiceDatabase db)
+/// <summary>
+/// Citation records and their per-snapshot checks. A check's CitationVerified goes into the service's outbox in the
+/// transaction that records the check, so the event exists exactly when the check does.
+/// </summary>
+internal sealed class CitationStore(ServiceDatabase db, TransactionalOutbox outbox)
 {
     public const string CatalogOrigin = "catalog";
     public const string CreatedOrigin = "created";
@@ -106,8 +112,11 @@ internal sealed class CitationStore(ServiceDatabase db)
         return inserted;
     }
 
-    /// <summary>Stores a citation with its first check; false when one with the same id exists (nothing written).</summary>
-    public async Task<bool> InsertAsync(CitationRow row, CitationCheck? check, CancellationToken ct)
+    /// <summary>
+    /// Stores a citation with its first check and its event; false when one with the same id exists (nothing written,
+    /// no event).
+    /// </summary>
+    public async Task<bool> InsertAsync(CitationRow row, CitationCheck? check, CitationVerified? verified, CancellationToken ct)
     {
         await using var connection = await db.OpenAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
@@ -121,7 +130,7 @@ internal sealed class CitationStore(ServiceDatabase db)
             await connection.ExecuteAsync(new CommandDefinition(InsertCheck(replace: true), check, tx, cancellationToken: ct));
         }
 
-        await tx.CommitAsync(ct);
+        await CommitAsync(tx, verified, ct);
         return true;
     }
 
@@ -142,10 +151,11 @@ internal sealed class CitationStore(ServiceDatabase db)
     }
 
     /// <summary>
-    /// Records a check and makes it the citation's latest verification. With <paramref name="onlyIfNew"/>, nothing is
-    /// written when this (citation, snapshot) was checked before, and false is returned.
+    /// Records a check, makes it the citation's latest verification and adds <paramref name="verified"/> to the outbox.
+    /// With <paramref name="onlyIfNew"/>, nothing is written (and no event) when this (citation, snapshot) was checked
+    /// before, and false is returned.
     /// </summary>
-    public async Task<bool> RecordAsync(CitationRow updated, CitationCheck? check, bool onlyIfNew, CancellationToken ct)
+    public async Task<bool> RecordAsync(CitationRow updated, CitationCheck? check, bool onlyIfNew, CitationVerified? verified, CancellationToken ct)
     {
         await using var connection = await db.OpenAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
@@ -160,7 +170,7 @@ internal sealed class CitationStore(ServiceDatabase db)
                 checked_at = @CheckedAt, accessed = @Accessed, link = @Link
             WHERE id = @Id
             """, updated, tx, cancellationToken: ct));
-        await tx.CommitAsync(ct);
+        await CommitAsync(tx, verified, ct);
         return true;
     }
 
@@ -175,6 +185,18 @@ internal sealed class CitationStore(ServiceDatabase db)
     }
 
     public static byte[] Serialize(Locator locator) => locator.ToByteArray();
+
+    private async Task CommitAsync(DbTransaction tx, CitationVerified? verified, CancellationToken ct)
+    {
+        if (verified is null)
+        {
+            await tx.CommitAsync(ct);
+            return;
+        }
+
+        await outbox.AddAsync(tx, verified, ct);
+        await outbox.CommitAsync(tx, ct);
+    }
 
     private static string InsertCheck(bool replace) =>
         """

@@ -1,6 +1,4 @@
 using System.Globalization;
-using MassTransit;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Tally.Contracts.Events;
 using Tally.Definitions.Explanation;
@@ -16,10 +14,8 @@ namespace Tally.Definitions.Grpc;
 /// <summary>The MetricDefinitionService over the registry's read model (reads) and store (writes).</summary>
 public sealed partial class MetricDefinitionGrpcService(
     DefinitionRegistry registry,
-    IPublishEndpoint publisher,
     IOptions<DefinitionsOptions> options,
-    TimeProvider clock,
-    ILogger<MetricDefinitionGrpcService> logger) : MetricDefinitionService.MetricDefinitionServiceBase
+    TimeProvider clock) : MetricDefinitionService.MetricDefinitionServiceBase
 {
     private const int DefaultPageSize = 100;
     private const int MaxPageSize = 1000;
@@ -110,7 +106,18 @@ public sealed partial class MetricDefinitionGrpcService(
         int catalogVersion;
         try
         {
-            (stored, catalogVersion) = await registry.Store.AppendVersionAsync(metric, VersionOrigin.Api, changedBy, request.ChangeNote, expected, context.CancellationToken);
+            // The version and its MetricDefinitionChanged are committed together (the service's outbox); the relay publishes it.
+            (stored, catalogVersion) = await registry.Store.AppendVersionAsync(metric, VersionOrigin.Api, changedBy, request.ChangeNote, expected,
+                (version, catalog) => new MetricDefinitionChanged
+                {
+                    EventId = Guid.NewGuid(),
+                    OccurredAt = clock.GetUtcNow(),
+                    MetricId = metric.Id,
+                    Version = version.Definition.Version,
+                    PreviousVersion = expected,
+                    CatalogVersion = catalog,
+                    ChangedBy = changedBy,
+                }, context.CancellationToken);
         }
         catch (VersionConflictException conflict)
         {
@@ -118,16 +125,6 @@ public sealed partial class MetricDefinitionGrpcService(
         }
 
         await registry.ReloadAsync(force: true, CancellationToken.None);
-        await PublishAsync(new MetricDefinitionChanged
-        {
-            EventId = Guid.NewGuid(),
-            OccurredAt = clock.GetUtcNow(),
-            MetricId = metric.Id,
-            Version = stored.Definition.Version,
-            PreviousVersion = expected,
-            CatalogVersion = catalogVersion,
-            ChangedBy = changedBy,
-        });
         return new UpsertMetricResponse { Metric = stored.Definition, PreviousVersion = expected, Changed = true, CatalogVersion = catalogVersion };
     }
 
@@ -264,21 +261,6 @@ public sealed partial class MetricDefinitionGrpcService(
         return stored?.Definition ?? throw Errors.UnknownVersion(id, version, await registry.Store.VersionNumbersAsync(id, cancellationToken));
     }
 
-    private async Task PublishAsync(MetricDefinitionChanged message)
-    {
-        // The version is stored; the event only evicts caches early (cache keys carry the catalog version), so a
-        // failed publish is logged, not returned to the caller.
-        try
-        {
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-            await publisher.Publish(message, timeout.Token);
-        }
-        catch (Exception e) when (e is not OutOfMemoryException)
-        {
-            LogPublishFailed(logger, message.MetricId, message.Version, e);
-        }
-    }
-
     private static int PageSize(int requested) => requested switch
     {
         < 0 => throw Errors.InvalidArgument($"page_size is {requested}; send 0 for the default ({DefaultPageSize}) or up to {MaxPageSize}."),
@@ -301,7 +283,4 @@ public sealed partial class MetricDefinitionGrpcService(
     private static RpcException Conflict(string id, int expected, int actual) => new(new Status(StatusCode.Aborted,
         $"Metric '{id}' is at version {actual}, but this change was based on version {expected} (expected_version). " +
         $"Read the current version with GetMetric, re-apply the change and send expected_version {actual}."));
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Publishing MetricDefinitionChanged for {MetricId} version {Version} failed; caches will see the new catalog version")]
-    private static partial void LogPublishFailed(ILogger logger, string metricId, int version, Exception exception);
 }

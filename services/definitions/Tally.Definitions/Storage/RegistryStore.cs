@@ -7,6 +7,7 @@ using Timestamp = Google.Protobuf.WellKnownTypes.Timestamp;
 using Microsoft.Extensions.DependencyInjection;
 using Tally.Definitions.Model;
 using Tally.Definitions.V1;
+using Tally.Messaging.Outbox;
 using Tally.Storage;
 
 namespace Tally.Definitions.Storage;
@@ -41,9 +42,13 @@ public sealed class VersionConflictException(string metricId, int expected, int 
 /// <summary>
 /// The registry's tables (see <see cref="DefinitionsMigrations"/>). Versions are append-only; every change also
 /// appends to registry_changes, whose highest id is the catalog version caches key on. Writes are serialised in
-/// process and guarded by the (metric_id, version) key across processes.
+/// process and guarded by the (metric_id, version) key across processes. A version's change event goes into the
+/// service's outbox in the transaction that stores the version.
 /// </summary>
-public sealed class RegistryStore([FromKeyedServices(DefinitionsMigrations.Owner)] ServiceDatabase database, TimeProvider clock) : IDisposable
+public sealed class RegistryStore(
+    [FromKeyedServices(DefinitionsMigrations.Owner)] ServiceDatabase database,
+    TimeProvider clock,
+    [FromKeyedServices(DefinitionsMigrations.Owner)] TransactionalOutbox? outbox = null) : IDisposable
 {
     private static readonly JsonFormatter Formatter = new(JsonFormatter.Settings.Default.WithPreserveProtoFieldNames(true));
     private static readonly JsonParser Parser = new(JsonParser.Settings.Default.WithIgnoreUnknownFields(true));
@@ -143,13 +148,20 @@ public sealed class RegistryStore([FromKeyedServices(DefinitionsMigrations.Owner
 
     /// <summary>
     /// Stores <paramref name="definition"/> as the version after <paramref name="expectedCurrent"/> (0: a new metric).
-    /// Throws <see cref="VersionConflictException"/> when the metric's current version is another.
+    /// Throws <see cref="VersionConflictException"/> when the metric's current version is another. With
+    /// <paramref name="changeEvent"/>, the event it makes of the stored version and the new catalog version is added to
+    /// the outbox in the same transaction: the version is never stored without its event, nor the event without it.
     /// </summary>
     public async Task<(StoredMetric Stored, int CatalogVersion)> AppendVersionAsync(
         MetricDefinition definition, VersionOrigin origin, string changedBy, string changeNote, int expectedCurrent,
-        CancellationToken cancellationToken = default)
+        Func<StoredMetric, int, object>? changeEvent = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(definition);
+        if (changeEvent is not null && outbox is null)
+        {
+            throw new InvalidOperationException("This RegistryStore has no outbox, so it cannot store a change event (register it with AddOutbox).");
+        }
+
         await _writeLock.WaitAsync(cancellationToken);
         try
         {
@@ -180,8 +192,18 @@ public sealed class RegistryStore([FromKeyedServices(DefinitionsMigrations.Owner
                 throw;
             }
 
-            await tx.CommitAsync(cancellationToken);
-            return (result.Stored, checked((int)result.ChangeId));
+            var catalogVersion = checked((int)result.ChangeId);
+            if (changeEvent is not null)
+            {
+                await outbox!.AddAsync(tx, changeEvent(result.Stored, catalogVersion), cancellationToken);
+                await outbox.CommitAsync(tx, cancellationToken);
+            }
+            else
+            {
+                await tx.CommitAsync(cancellationToken);
+            }
+
+            return (result.Stored, catalogVersion);
         }
         finally
         {

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using Google.Protobuf.WellKnownTypes;
-using MassTransit;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Tally.Analysis;
@@ -13,6 +13,7 @@ using Tally.Grpc;
 using Tally.Ingestion.Figures;
 using Tally.Ingestion.Storage;
 using Tally.Ingestion.V1;
+using Tally.Messaging.Outbox;
 using Status = Tally.Grpc.Status;
 using StatusCode = Tally.Grpc.StatusCode;
 
@@ -21,21 +22,21 @@ namespace Tally.Ingestion.Documents;
 /// <summary>
 /// IngestDocument, step by step: size limit → type → source (registered id, or registered now through the citation
 /// service) → snapshot id = SHA-256 of the bytes (same bytes, same snapshot: nothing is written twice) → text →
-/// figure candidates, linked to metrics where confident → catalog figures of the source pointed at the snapshot →
-/// SourceIngested and FiguresExtracted. A document without extractable text is kept as a snapshot of its bytes and
+/// figure candidates, linked to metrics where confident → in one transaction: the snapshot, its figures, the catalog
+/// figures of the source pointed at it, and SourceIngested and FiguresExtracted in the service's outbox. A document without extractable text is kept as a snapshot of its bytes and
 /// reported as FAILED_PRECONDITION naming that snapshot.
 /// </summary>
 internal sealed partial class DocumentIngestor(
     IOptions<IngestionOptions> options,
     SnapshotStore snapshots,
-    FigureStore figures,
+    [FromKeyedServices(IngestionServiceExtensions.Owner)] TransactionalOutbox outbox,
     MetricDirectory metrics,
     CitationService.CitationServiceClient citations,
     Catalog.Catalog catalog,
     TimeProvider time,
     ILogger<DocumentIngestor> logger)
 {
-    public async Task<IngestDocumentResponse> IngestAsync(IngestDocumentRequest request, IPublishEndpoint publish, CancellationToken ct)
+    public async Task<IngestDocumentResponse> IngestAsync(IngestDocumentRequest request, CancellationToken ct)
     {
         var max = options.Value.MaxDocumentBytes;
         if (request.Content.Length > max)
@@ -59,7 +60,7 @@ internal sealed partial class DocumentIngestor(
         var existing = await snapshots.FindAsync(id, includeText: false, ct);
         if (existing is not null)
         {
-            return await AlreadyStoredAsync(existing, source, publish, ct);
+            return await AlreadyStoredAsync(existing, source, ct);
         }
 
         var previous = await snapshots.LatestWithTextAsync(source.Id, ct);
@@ -92,7 +93,7 @@ internal sealed partial class DocumentIngestor(
         {
             if (!await snapshots.InsertAsync(row, ct) && await snapshots.FindAsync(id, false, ct) is { } raced)
             {
-                return await AlreadyStoredAsync(raced, source, publish, ct);
+                return await AlreadyStoredAsync(raced, source, ct);
             }
 
             throw NoText(id, ex.Message);
@@ -113,16 +114,14 @@ internal sealed partial class DocumentIngestor(
         row.TextLength = document.Text.Length;
         row.HasText = 1;
         row.Title = document.Title;
-        if (!await snapshots.InsertAsync(row, ct) && await snapshots.FindAsync(id, false, ct) is { } concurrent)
-        {
-            return await AlreadyStoredAsync(concurrent, source, publish, ct); // an identical upload won the race
-        }
 
         var snapshot = row.ToProto();
         var response = new IngestDocumentResponse { Snapshot = snapshot, Source = WithRetrieved(source, retrievedAt) };
         var metricIds = new List<string>();
         var cited = CatalogPassages(source.Id, document.Text);
         var extractionLimit = options.Value.MaxFigureExtractionChars;
+        IReadOnlyList<Figure> extractedFigures = [];
+        (int Candidates, int InCatalog)? extraction = null;
         if (!request.SkipFigureExtraction && document.Text.Length > extractionLimit)
         {
             response.Warnings.Add(string.Create(CultureInfo.InvariantCulture,
@@ -140,41 +139,63 @@ internal sealed partial class DocumentIngestor(
 
             var extracted = CandidateFigures.Build(candidates, new CandidateFigures.Context(
                 document.Text, document, snapshot, source, metricSet.Metrics, cited.Passages, now));
-            response.FigureCandidates = await figures.InsertExtractedAsync(extracted.Figures, ct);
+            extractedFigures = extracted.Figures;
             metricIds.AddRange(extracted.Figures.Select(f => f.MetricId).Where(m => m.Length > 0).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal));
-            LogExtracted(logger, id, source.Id, candidates.Count, response.FigureCandidates, extracted.AlreadyInCatalog, metricIds.Count);
+            extraction = (candidates.Count, extracted.AlreadyInCatalog);
         }
 
-        await figures.AttachCatalogFiguresAsync(source.Id, id, cited.CitationIds, ct);
-        await publish.Publish(new SourceIngested
+        // One transaction: the snapshot, its figures, the catalog figures it confirms, and the events announcing them
+        // (the service's outbox publishes those once committed). Either all of it is stored, or none of it.
+        await using (var connection = await outbox.Database.OpenAsync(ct))
+        await using (var tx = await connection.BeginTransactionAsync(ct))
         {
-            EventId = Guid.NewGuid(),
-            OccurredAt = now,
-            SourceId = source.Id,
-            SnapshotId = id,
-            ContentSha256 = id,
-            MediaType = row.MediaType,
-            Vintage = row.Vintage,
-            IsNewSnapshot = true,
-            PreviousSnapshotId = previous ?? "",
-        }, ct);
-        if (response.FigureCandidates > 0)
-        {
-            await publish.Publish(new FiguresExtracted
+            if (!await SnapshotStore.InsertAsync(connection, tx, row, ct))
+            {
+                await tx.RollbackAsync(ct);
+                return await snapshots.FindAsync(id, false, ct) is { } concurrent
+                    ? await AlreadyStoredAsync(concurrent, source, ct) // an identical upload won the race
+                    : throw Error(StatusCode.Aborted, $"Snapshot {id} was being stored and removed concurrently; send the document again.");
+            }
+
+            response.FigureCandidates = await FigureStore.InsertExtractedAsync(tx, extractedFigures, ct);
+            await FigureStore.AttachCatalogFiguresAsync(tx, source.Id, id, cited.CitationIds, ct);
+            await outbox.AddAsync(tx, new SourceIngested
             {
                 EventId = Guid.NewGuid(),
                 OccurredAt = now,
                 SourceId = source.Id,
                 SnapshotId = id,
-                FigureCount = response.FigureCandidates,
-                MetricIds = metricIds,
+                ContentSha256 = id,
+                MediaType = row.MediaType,
+                Vintage = row.Vintage,
+                IsNewSnapshot = true,
+                PreviousSnapshotId = previous ?? "",
             }, ct);
+            if (response.FigureCandidates > 0)
+            {
+                await outbox.AddAsync(tx, new FiguresExtracted
+                {
+                    EventId = Guid.NewGuid(),
+                    OccurredAt = now,
+                    SourceId = source.Id,
+                    SnapshotId = id,
+                    FigureCount = response.FigureCandidates,
+                    MetricIds = metricIds,
+                }, ct);
+            }
+
+            await outbox.CommitAsync(tx, ct);
+        }
+
+        if (extraction is var (candidateCount, inCatalog))
+        {
+            LogExtracted(logger, id, source.Id, candidateCount, response.FigureCandidates, inCatalog, metricIds.Count);
         }
 
         return response;
     }
 
-    private async Task<IngestDocumentResponse> AlreadyStoredAsync(SnapshotRow existing, Source source, IPublishEndpoint publish, CancellationToken ct)
+    private async Task<IngestDocumentResponse> AlreadyStoredAsync(SnapshotRow existing, Source source, CancellationToken ct)
     {
         if (!string.Equals(existing.SourceId, source.Id, StringComparison.Ordinal))
         {
@@ -188,8 +209,9 @@ internal sealed partial class DocumentIngestor(
             throw NoText(existing.Id, "It was stored before without extractable text.");
         }
 
-        // Re-announce: consumers are idempotent, and one that missed the first event (e.g. citations registered later) catches up.
-        await publish.Publish(new SourceIngested
+        // Re-announce (no state changes, so the event goes into the outbox on its own): consumers are idempotent, and one
+        // that missed the first event (e.g. citations registered later) catches up.
+        await outbox.EnqueueAsync(new SourceIngested
         {
             EventId = Guid.NewGuid(),
             OccurredAt = time.GetUtcNow(),

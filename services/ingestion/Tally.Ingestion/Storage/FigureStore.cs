@@ -78,6 +78,15 @@ internal sealed class FigureStore(ServiceDatabase db)
 
         await using var connection = await db.OpenAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
+        var inserted = await InsertExtractedAsync(tx, figures, ct);
+        await tx.CommitAsync(ct);
+        return inserted;
+    }
+
+    /// <summary>As <see cref="InsertExtractedAsync(IReadOnlyList{Figure}, CancellationToken)"/>, inside the caller's transaction.</summary>
+    public static async Task<int> InsertExtractedAsync(DbTransaction tx, IReadOnlyList<Figure> figures, CancellationToken ct)
+    {
+        var connection = tx.Connection!;
         var inserted = 0;
         foreach (var figure in figures)
         {
@@ -89,7 +98,6 @@ internal sealed class FigureStore(ServiceDatabase db)
                 """, Row(figure, ExtractedOrigin, figure.RecordedAt.ToDateTimeOffset().ToUnixTimeMilliseconds()), tx, cancellationToken: ct));
         }
 
-        await tx.CommitAsync(ct);
         return inserted;
     }
 
@@ -107,6 +115,20 @@ internal sealed class FigureStore(ServiceDatabase db)
 
         await using var connection = await db.OpenAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
+        var count = await AttachCatalogFiguresAsync(tx, sourceId, snapshotId, foundCitationIds, ct);
+        await tx.CommitAsync(ct);
+        return count;
+    }
+
+    /// <summary>As <see cref="AttachCatalogFiguresAsync(string, string, IReadOnlySet{string}, CancellationToken)"/>, inside the caller's transaction.</summary>
+    public static async Task<int> AttachCatalogFiguresAsync(DbTransaction tx, string sourceId, string snapshotId, IReadOnlySet<string> foundCitationIds, CancellationToken ct)
+    {
+        if (foundCitationIds.Count == 0)
+        {
+            return 0;
+        }
+
+        var connection = tx.Connection!;
         var rows = await connection.QueryAsync<(string Id, byte[] Figure)>(new CommandDefinition(
             "SELECT id, figure FROM figures WHERE origin = @CatalogOrigin AND source_id = @sourceId AND snapshot_id = ''",
             new { CatalogOrigin, sourceId }, tx, cancellationToken: ct));
@@ -127,7 +149,6 @@ internal sealed class FigureStore(ServiceDatabase db)
                 new { snapshotId, bytes = figure.ToByteArray(), id }, tx, cancellationToken: ct));
         }
 
-        await tx.CommitAsync(ct);
         return count;
     }
 

@@ -1,3 +1,4 @@
+using System.Data.Common;
 using Dapper;
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
@@ -58,12 +59,26 @@ internal sealed class SnapshotStore(ServiceDatabase db)
     public async Task<bool> InsertAsync(SnapshotRow row, CancellationToken ct)
     {
         await using var connection = await db.OpenAsync(ct);
+        return await InsertAsync(connection, null, row, ct);
+    }
+
+    /// <summary>
+    /// As <see cref="InsertAsync(SnapshotRow, CancellationToken)"/>, on the caller's connection and transaction. Text
+    /// columns are stored without NUL characters (<see cref="SqlText.WithoutNul"/>): PostgreSQL text cannot hold them.
+    /// </summary>
+    public static async Task<bool> InsertAsync(DbConnection connection, DbTransaction? tx, SnapshotRow row, CancellationToken ct)
+    {
+        row.FileName = SqlText.WithoutNul(row.FileName)!;
+        row.Vintage = SqlText.WithoutNul(row.Vintage)!;
+        row.MediaType = SqlText.WithoutNul(row.MediaType)!;
+        row.Title = SqlText.WithoutNul(row.Title);
+        row.Text = SqlText.WithoutNul(row.Text);
         var inserted = await connection.ExecuteAsync(new CommandDefinition(
             """
             INSERT INTO snapshots (id, source_id, media_type, file_name, vintage, retrieved_at, ingested_at, byte_length, text_length, has_text, title, source, content, text)
             VALUES (@Id, @SourceId, @MediaType, @FileName, @Vintage, @RetrievedAt, @IngestedAt, @ByteLength, @TextLength, @HasText, @Title, @Source, @Content, @Text)
             ON CONFLICT (id) DO NOTHING
-            """, row, cancellationToken: ct));
+            """, row, tx, cancellationToken: ct));
         return inserted == 1;
     }
 
