@@ -60,7 +60,11 @@ public static partial class TallyServiceDefaults
             Listen(kestrel, host, host.HttpPort, HttpProtocols.Http1);
         });
 
-        services.AddTallyGrpc(o => builder.Configuration.GetSection("Tally:Grpc").Bind(o));
+        services.AddTallyGrpc(o =>
+        {
+            builder.Configuration.GetSection("Tally:Grpc").Bind(o);
+            o.Interceptors.Add<TransientStorageFailureInterceptor>();
+        });
         services.AddGrpcHealthAndReflection();
         return builder;
     }
