@@ -273,6 +273,34 @@ public sealed partial class DatasetEngine
         return _metrics.ComputeAsync(metric, period, cancellationToken);
     }
 
+    /// <summary>
+    /// The metric for several years at once (null: every year a vintage of its table covers, oldest first), reading
+    /// the vintages once; each result is what <see cref="ComputeAsync"/> gives for that year.
+    /// </summary>
+    public Task<IReadOnlyList<ComputedMetricResult>> ComputeManyAsync(ComputedMetricSpec metric, IReadOnlyList<MetricPeriod>? periods = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(metric);
+        return _metrics.ComputeManyAsync(metric, periods, cancellationToken);
+    }
+
+    /// <summary>
+    /// Registers the metric (materialising its aggregates) unless one with the same computation is registered already;
+    /// true when it was registered by this call. Cheap when registered: one lookup.
+    /// </summary>
+    public Task<bool> EnsureMetricRegisteredAsync(ComputedMetricSpec metric, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(metric);
+        return _metrics.EnsureRegisteredAsync(metric, cancellationToken);
+    }
+
+    /// <summary>The first stored row a metric counts in one vintage for a year (file, sheet, row number), for citing the uploaded file; null when none.</summary>
+    public Task<CountedRow?> FirstCountedRowAsync(ComputedMetricSpec metric, string vintageId, MetricPeriod period, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(metric);
+        ArgumentNullException.ThrowIfNull(period);
+        return _metrics.FirstCountedRowAsync(metric, vintageId, period, cancellationToken);
+    }
+
     /// <summary>An ad-hoc aggregation over one vintage of one table (QueryDataset).</summary>
     public async Task<DatasetQueryResult> QueryAsync(DatasetQuery query, CancellationToken cancellationToken = default)
     {

@@ -2,6 +2,7 @@ using Tally.Hosting;
 using MassTransit;
 using Tally.Datasets;
 using Tally.Grpc;
+using Tally.Ingestion.Datasets;
 using Tally.Ingestion.Documents;
 using Tally.Ingestion.Storage;
 using Tally.Ingestion.V1;
@@ -10,11 +11,15 @@ namespace Tally.Ingestion;
 
 /// <summary>tally.ingestion.v1.IngestionService. The dataset rpcs wrap <see cref="DatasetEngine"/> (IngestionGrpcService.Datasets.cs).</summary>
 internal sealed partial class IngestionGrpcService(
-    DocumentIngestor ingestor, SnapshotStore snapshots, FigureStore figures, DatasetEngine datasets, TimeProvider time, IPublishEndpoint publish)
+    DocumentIngestor ingestor, SnapshotStore snapshots, FigureStore figures, DatasetEngine datasets, DatasetSnapshots datasetSnapshots,
+    MetricComputer computer, TimeProvider time, IPublishEndpoint publish)
     : IngestionService.IngestionServiceBase
 {
     public override Task<IngestDocumentResponse> IngestDocument(IngestDocumentRequest request, ServerCallContext context) =>
         ingestor.IngestAsync(request, publish, context.CancellationToken);
+
+    public override Task<ComputeMetricResponse> ComputeMetric(ComputeMetricRequest request, ServerCallContext context) =>
+        computer.ComputeAsync(request, context.CancellationToken);
 
     public override async Task<GetSnapshotResponse> GetSnapshot(GetSnapshotRequest request, ServerCallContext context)
     {

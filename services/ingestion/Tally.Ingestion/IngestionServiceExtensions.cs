@@ -9,6 +9,7 @@ using Tally.Definitions.V1;
 using Tally.Grpc;
 using Tally.Grpc.Server;
 using Tally.Hosting;
+using Tally.Ingestion.Datasets;
 using Tally.Ingestion.Documents;
 using Tally.Ingestion.Figures;
 using Tally.Ingestion.Storage;
@@ -45,6 +46,8 @@ public static class IngestionServiceExtensions
         services.AddSingleton<MetricDirectory>();
         services.AddSingleton<DocumentIngestor>();
         services.AddDatasetEngine(); // owner "datasets"
+        services.AddSingleton<DatasetSnapshots>();
+        services.AddSingleton<MetricComputer>();
         services.AddHostedService<CatalogFigureLoader>(); // after AddServiceDatabase: runs once the schema is current
         return builder;
     }

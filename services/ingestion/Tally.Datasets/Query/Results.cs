@@ -5,6 +5,7 @@ namespace Tally.Datasets.Query;
 /// <param name="YearToDate">True when the vintage is dated before the period ends (a partial-year value).</param>
 /// <param name="Errors">Error findings that make the vintage suspect; empty when it is not.</param>
 /// <param name="Files">Files the vintage was filed in.</param>
+/// <param name="SnapshotId">Snapshot of the uploaded file the vintage's canonical filing came from; null when the load recorded none.</param>
 public sealed record VintageValue(
     string VintageId,
     string Label,
@@ -15,7 +16,11 @@ public sealed record VintageValue(
     bool YearToDate,
     bool Suspect,
     IReadOnlyList<Finding> Errors,
-    IReadOnlyList<string> Files);
+    IReadOnlyList<string> Files,
+    string? SnapshotId = null);
+
+/// <summary>A stored row a computed metric counts: the file it was read from, the sheet (workbooks) and the physical row number (header included).</summary>
+public sealed record CountedRow(string FileName, string? Sheet, long RowNumber);
 
 /// <summary>The metric's value for one combination of dimension values, in the chosen vintage.</summary>
 public sealed record DimensionValue(IReadOnlyDictionary<string, string?> Dimensions, double? Value, long RowCount);
