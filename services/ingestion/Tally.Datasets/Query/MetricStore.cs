@@ -134,9 +134,29 @@ internal sealed class MetricStore(ServiceDatabase db, DatasetCatalogReader reade
         MetricSql.Validate(metric, table.Spec);
         var vintages = await reader.VintagesAsync(metric.Dataset, table.Spec.Name, cancellationToken);
         var periodSpec = spec.Table(table.Spec.Name)!.Period;
-        periods ??= CoveredPeriods(metric, periodSpec, vintages);
         await using var connection = await db.OpenAsync(cancellationToken);
         var registered = await connection.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM ds_metrics WHERE metric_key = @Key", new { metric.Key }) > 0;
+        if (periods is null)
+        {
+            // The years the vintages' recorded ranges reach, plus those the metric has rows in (materialised, or one scan).
+            var years = CoveredPeriods(metric, periodSpec, vintages).Select(p => p.Year).ToHashSet();
+            if (registered)
+            {
+                years.UnionWith((await connection.QueryAsync<long>("SELECT DISTINCT period FROM ds_aggregates WHERE metric_key = @Key AND dims = @Dims",
+                    new { metric.Key, Dims = TotalDims })).Select(y => (int)y));
+            }
+            else if (years.Count == 0 && vintages.Count > 0)
+            {
+                var all = MetricSql.PerVintage(metric, table, vintages.Select(v => v.Row.FilingId).ToList(), null, withDimensions: false);
+                foreach (IDictionary<string, object?> r in await connection.QueryAsync(new CommandDefinition(all.Sql, all.Builder.Parameters, cancellationToken: cancellationToken)))
+                {
+                    years.Add(Convert.ToInt32(r["period"], CultureInfo.InvariantCulture));
+                }
+            }
+
+            periods = [.. years.Order().Select(y => new MetricPeriod(metric.Calendar, y))];
+        }
+
         var results = new List<ComputedMetricResult>(periods.Count);
         foreach (var period in periods)
         {
