@@ -31,7 +31,7 @@ ingest-seeds: ## store ../shared/seeds under their catalog sources in a running 
 test: ## install + start Redis/RabbitMQ/PostgreSQL, run every test project, tear down; ends with "tests: N passed, N failed"
 	@bash scripts/test.sh
 
-bench: ## RPC benchmark (ours vs grpc-js) and Ask benchmark (all-in-one); results in bench/results/; RPC options: make bench ARGS='--duration 10 --concurrency 1,64'
+bench: ## RPC benchmark (ours vs grpc-js), Ask benchmark (all-in-one) and datasets benchmark (engine vs sqlite3 .import / psql \copy, 1M rows); results in bench/results/; ARGS='datasets --rows 1000000,10000000' runs only the datasets one
 	@bash scripts/bench.sh $(ARGS)
 
 interop-server: ## start the gRPC interop test server in the foreground on 127.0.0.1 (PORT=7450)

@@ -286,7 +286,8 @@ internal sealed class MetricStore(ServiceDatabase db, DatasetCatalogReader reade
         }
 
         return new ComputedMetricResult(metric, period, chosenValue?.Value, chosenValue?.RowCount ?? 0, chosenValue, chosenValue?.YearToDate ?? false, usedSuspect,
-            byDimension, others, skipped, Explain(metric, period, chosenValue, usedSuspect, others, skipped), registered, compiled.Sql);
+            byDimension, others, skipped, Explain(metric, period, chosenValue, usedSuspect, others, skipped), registered, compiled.Sql,
+            compiled.Builder.Parameters.ParameterNames.ToDictionary(n => n, n => compiled.Builder.Parameters.Get<object?>(n), StringComparer.Ordinal));
     }
 
     /// <summary>

@@ -33,6 +33,7 @@ public sealed record DimensionValue(IReadOnlyDictionary<string, string?> Dimensi
 /// <param name="UsedSuspectVintage">True only when a pinned vintage is suspect: it is used because it was asked for, and said so.</param>
 /// <param name="FromMaterialised">True when answered from aggregates materialised at load time (no scan).</param>
 /// <param name="Sql">The SQL that computes the value from the rows (also for materialised answers, to reproduce them).</param>
+/// <param name="SqlParameters">Values of the SQL's @parameters, by name without the @ (strings, whole numbers, ISO dates as text).</param>
 public sealed record ComputedMetricResult(
     ComputedMetricSpec Metric,
     MetricPeriod Period,
@@ -46,7 +47,8 @@ public sealed record ComputedMetricResult(
     IReadOnlyList<VintageValue> SkippedVintages,
     string Explanation,
     bool FromMaterialised,
-    string Sql);
+    string Sql,
+    IReadOnlyDictionary<string, object?>? SqlParameters = null);
 
 /// <summary>Period buckets of an ad-hoc query (the proto's PeriodKind subset).</summary>
 public enum PeriodBucket
