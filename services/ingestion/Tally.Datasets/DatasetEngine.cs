@@ -74,7 +74,14 @@ public sealed partial class DatasetEngine
             var spec = await ResolveSpecAsync(upload, cancellationToken);
             await using var run = new LoadRun(_db, _options, _time, upload, spec, progress);
             var gate = _locks.GetOrAdd(upload.DatasetName!, _ => new SemaphoreSlim(1, 1));
-            return await run.RunAsync(content, gate, cancellationToken);
+            try
+            {
+                return await run.RunAsync(content, gate, cancellationToken);
+            }
+            finally
+            {
+                _reader.Invalidate(); // cached vintages are read again (a failed load changed nothing, but says so cheaply)
+            }
         }
         catch (DatasetSpecException e)
         {

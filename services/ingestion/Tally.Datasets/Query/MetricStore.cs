@@ -17,6 +17,9 @@ internal sealed class MetricStore(ServiceDatabase db, DatasetCatalogReader reade
 {
     private const string TotalDims = "";
 
+    /// <summary>Metric keys known to be registered (materialised); registrations are never withdrawn, so this only grows.</summary>
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, bool> _registered = new(StringComparer.Ordinal);
+
     public async Task RegisterAsync(ComputedMetricSpec metric, CancellationToken cancellationToken)
     {
         var (_, table) = await reader.TableAsync(metric.Dataset, metric.Table, cancellationToken);
@@ -35,6 +38,7 @@ internal sealed class MetricStore(ServiceDatabase db, DatasetCatalogReader reade
             new { stored.Dataset, stored.Table }, tx)).ToList();
         await MaterialiseOneAsync(connection, tx, stored, table, vintages, cancellationToken);
         await tx.CommitAsync(cancellationToken);
+        _registered.TryAdd(stored.Key, true);
     }
 
     /// <summary>Materialises every registered metric of a table for the given (new) vintages, inside the load's switch transaction.</summary>
@@ -99,10 +103,16 @@ internal sealed class MetricStore(ServiceDatabase db, DatasetCatalogReader reade
     /// <summary>Registers the metric unless a metric with the same computation key is registered already; true when it registered it now.</summary>
     public async Task<bool> EnsureRegisteredAsync(ComputedMetricSpec metric, CancellationToken cancellationToken)
     {
+        if (_registered.ContainsKey(metric.Key))
+        {
+            return false;
+        }
+
         await using (var connection = await db.OpenAsync(cancellationToken))
         {
             if (await connection.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM ds_metrics WHERE metric_key = @Key", new { metric.Key }) > 0)
             {
+                _registered.TryAdd(metric.Key, true);
                 return false;
             }
         }
@@ -129,13 +139,18 @@ internal sealed class MetricStore(ServiceDatabase db, DatasetCatalogReader reade
             }
         }
 
-        var (spec, table) = await reader.TableAsync(metric.Dataset, metric.Table, cancellationToken);
+        var (spec, table, vintages) = await reader.TableWithVintagesAsync(metric.Dataset, metric.Table, cancellationToken);
         metric = metric with { Table = table.Spec.Name };
         MetricSql.Validate(metric, table.Spec);
-        var vintages = await reader.VintagesAsync(metric.Dataset, table.Spec.Name, cancellationToken);
         var periodSpec = spec.Table(table.Spec.Name)!.Period;
         await using var connection = await db.OpenAsync(cancellationToken);
-        var registered = await connection.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM ds_metrics WHERE metric_key = @Key", new { metric.Key }) > 0;
+        var registered = _registered.ContainsKey(metric.Key)
+            || await connection.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM ds_metrics WHERE metric_key = @Key", new { metric.Key }) > 0;
+        if (registered)
+        {
+            _registered.TryAdd(metric.Key, true); // a registration is never withdrawn
+        }
+
         if (periods is null)
         {
             // The years the vintages' recorded ranges reach, plus those the metric has rows in (materialised, or one scan).
