@@ -204,7 +204,7 @@ public sealed partial class DatasetEngine
                 SELECT t.name, t.columns, COALESCE((SELECT SUM(f.row_count) FROM ds_filings f WHERE f.dataset_id = t.dataset_id AND f.table_name = t.name), 0)
                 FROM ds_tables t WHERE t.dataset_id = @Id ORDER BY t.name
                 """, new { d.Id })).Select(t => new TableInfo(t.Name, t.Columns.Split(',').Select(c => c.Split(':')[0]).ToList(), t.Rows)).ToList();
-            var vintages = (await _reader.VintagesAsync(d.Id, null, cancellationToken))
+            var vintages = (await _reader.AllVintagesAsync(d.Id, cancellationToken))
                 .OrderByDescending(v => v.Row.VintageDate, StringComparer.Ordinal).ThenByDescending(v => v.Row.PublishedDate, StringComparer.Ordinal)
                 .ThenBy(v => v.Row.TableName, StringComparer.Ordinal).Select(DatasetCatalogReader.Info).ToList();
             result.Add(new DatasetInfo(d.Id, d.Name, d.Description, d.SourceId,

@@ -54,6 +54,21 @@ internal sealed class DatasetCatalogReader(ServiceDatabase db)
         return (spec, version);
     }
 
+    /// <summary>Every table's vintages of a dataset, cached while the dataset's version stays the same (ListDatasets on each Ask's cache key).</summary>
+    public async Task<List<Vintage>> AllVintagesAsync(string dataset, CancellationToken cancellationToken)
+    {
+        var (_, version) = await VersionedSpecAsync(dataset, cancellationToken);
+        var key = (dataset, "*");
+        if (_vintages.TryGetValue(key, out var hit) && hit.Version == version)
+        {
+            return hit.Vintages;
+        }
+
+        var vintages = await VintagesAsync(dataset, null, cancellationToken);
+        _vintages[key] = (version, vintages);
+        return vintages;
+    }
+
     /// <summary>
     /// The dataset's table (as <see cref="TableAsync"/>) and its vintages, the latter cached while the dataset's version
     /// stays the same: the warm path of a computed metric reads the spec row and its aggregates, nothing else.

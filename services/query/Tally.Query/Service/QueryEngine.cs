@@ -219,7 +219,11 @@ public sealed partial class QueryEngine(
         }
 
         var figures = await gatherer.FiguresAsync([difference.A.Id, difference.B.Id], cancellationToken);
-        var composed = DifferenceFigures.Compose(difference, period, figures);
+        var registry = await gatherer.RegistryAsync(0, cancellationToken);
+        var computed = await gatherer.ComputedAsync(registry, [difference.A.Id, difference.B.Id], cancellationToken);
+        var withComputed = figures.ToDictionary(kv => kv.Key,
+            kv => (IReadOnlyList<Tally.Common.V1.Figure>)[.. kv.Value, .. ComputedMetrics.FiguresOf(computed.GetValueOrDefault(kv.Key))], StringComparer.Ordinal);
+        var composed = DifferenceFigures.Compose(difference, period, withComputed);
         var (references, _) = await gatherer.ReferencesAsync(composed.Citations, cancellationToken);
         response.Figures.AddRange(composed.Figures);
         response.Citations.AddRange(references);
