@@ -31,7 +31,7 @@ ingest-seeds: ## store ../shared/seeds under their catalog sources in a running 
 test: ## install + start Redis/RabbitMQ/PostgreSQL, run every test project, tear down; ends with "tests: N passed, N failed"
 	@bash scripts/test.sh
 
-bench: ## RPC benchmark (ours vs grpc-js), Ask benchmark (all-in-one) and distributed Ask (its own make up, ports 7460-7467); results in bench/results/; TALLY_BENCH_ONLY=rpc,ask,distributed picks; RPC options: make bench ARGS='--duration 10 --concurrency 1,64'
+bench: ## RPC benchmark (ours vs grpc-js), Ask (all-in-one), distributed Ask (its own make up, ports 7460-7467) and datasets (engine vs sqlite3 .import / psql \copy, 1M rows); results in bench/results/; TALLY_BENCH_ONLY=rpc,ask,distributed,datasets picks; RPC options: make bench ARGS='--duration 10 --concurrency 1,64'
 	@bash scripts/bench.sh $(ARGS)
 
 interop-server: ## start the gRPC interop test server in the foreground on 127.0.0.1 (PORT=7450)

@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
-# Run the benchmarks in Release; reports go to bench/results/ (rpc-<date>.md and .json).
+# Run the benchmarks in Release; reports go to bench/results/ (rpc-, ask- and datasets-<date>.md and .json).
 #   RPC: unary echo on Tally's gRPC server vs a @grpc/grpc-js server (tests/interop-node), same client (Tally's),
 #        at 1 and 64 calls in flight; throughput, p50/p99 latency, server CPU per call, ratio tally/grpc-js.
 #   Ask: against the all-in-one (start time, uncached and cached latency), then in distributed mode (scripts/up.sh
 #        with its own directory and ports, stopped again afterwards): Redis hits vs computed one at a time and at 64 in
 #        flight, hit ratio of a repeated-question workload, definition change to eviction (ask-distributed-<date>.md).
+#   Datasets: the dataset engine vs the sqlite3 CLI's .import and psql's \copy of the same generated CSV (1M rows):
+#        ingest rows/s, peak RSS while loading, computed-metric latency cold (one scan) vs the same SQL run directly,
+#        warm (materialised). PostgreSQL when TALLY_TEST_POSTGRES is set (scripts/infra-up.sh postgres).
 # Usage: scripts/bench.sh [--duration 10] [--warmup 3] [--concurrency 1,64] [--payload 128] [--rounds 2]   (RPC options)
-# Environment: TALLY_BENCH_ONLY=rpc,ask,distributed (the default: all three) picks the runs; TALLY_BENCH_UP_DIR (default /tmp/tally-bench-up)
+#        scripts/bench.sh datasets [--rows 1000000[,10000000]] [--runs 5]    (the datasets benchmark alone)
+# Environment: TALLY_BENCH_ONLY=rpc,ask,distributed,datasets (the default: all four) picks the runs; TALLY_BENCH_UP_DIR (default /tmp/tally-bench-up)
 #   and TALLY_BENCH_PORT_BASE (default 7460: query 7460/7461, ingestion +2/+3, definitions +4/+5, citations +6/+7)
 #   place its processes; its servers use TALLY_REDIS_PORT etc. (defaults 6393, 5685, 4373, 25685, 5443).
 # Benchmarks measure speed; tests never assert on timing. Every run is bounded (duration x rounds x servers).
@@ -15,6 +19,13 @@ cd "$(dirname "$0")/.."
 proj=bench/Tally.Bench
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 
+mkdir -p bench/results
+dotnet build "$proj" -c Release --disable-build-servers --nologo -v:quiet -clp:ErrorsOnly
+if [ "${1:-}" = datasets ]; then
+  shift
+  exec dotnet "$proj/bin/Release/net10.0/Tally.Bench.dll" datasets --out "$PWD/bench/results" "$@"
+fi
+
 node_dir=tests/interop-node
 if [ ! -d "$node_dir/node_modules/@grpc/grpc-js" ]; then
   command -v npm >/dev/null || { echo "bench: npm is missing (need node 20 + npm for $node_dir)" >&2; exit 1; }
@@ -22,16 +33,17 @@ if [ ! -d "$node_dir/node_modules/@grpc/grpc-js" ]; then
   (cd "$node_dir" && npm ci --no-audit --no-fund --loglevel=error </dev/null)
 fi
 
-mkdir -p bench/results
-dotnet build "$proj" -c Release --disable-build-servers --nologo -v:quiet -clp:ErrorsOnly
 dotnet build services/allinone/Tally.AllInOne -c Release --disable-build-servers --nologo -v:quiet -clp:ErrorsOnly
-only=",${TALLY_BENCH_ONLY:-rpc,ask,distributed},"
+only=",${TALLY_BENCH_ONLY:-rpc,ask,distributed,datasets},"
 if [[ $only == *,rpc,* ]]; then
   dotnet "$proj/bin/Release/net10.0/Tally.Bench.dll" rpc --out "$PWD/bench/results" "$@"
 fi
 if [[ $only == *,ask,* ]]; then
   dotnet "$proj/bin/Release/net10.0/Tally.Bench.dll" ask --out "$PWD/bench/results" \
     --host "$PWD/services/allinone/Tally.AllInOne/bin/Release/net10.0/Tally.AllInOne.dll"
+fi
+if [[ $only == *,datasets,* ]]; then
+  dotnet "$proj/bin/Release/net10.0/Tally.Bench.dll" datasets --out "$PWD/bench/results"
 fi
 
 # ---- Ask in distributed mode: its own servers and hosts, stopped on every exit path

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Install what Tally's tests need and is not there yet. Safe to run again: it only installs what is missing.
 #   Debian packages: redis-server rabbitmq-server postgresql prometheus (promtool) poppler-utils (pdftotext)
-#                    yamllint (scripts/check-deploy.sh)
+#                    yamllint (scripts/check-deploy.sh) sqlite3 (the datasets benchmark's peer, scripts/bench.sh)
 #   npm packages:    tests/interop-node (when it has a package.json)
 # As root it installs with apt; otherwise it prints the command to run and exits 1 if anything is missing.
 # TALLY_SKIP_APT=1 skips the apt part (servers provided some other way).
@@ -16,8 +16,9 @@ declare -A probe=(
   [prometheus]=promtool
   [poppler-utils]=pdftotext
   [yamllint]=yamllint
+  [sqlite3]=sqlite3
 )
-order=(redis-server rabbitmq-server postgresql prometheus poppler-utils yamllint)
+order=(redis-server rabbitmq-server postgresql prometheus poppler-utils yamllint sqlite3)
 
 present() {
   local pkg=$1 p=${probe[$1]}

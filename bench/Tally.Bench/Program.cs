@@ -1,10 +1,13 @@
 using Tally.Bench.Ask;
+using Tally.Bench.Datasets;
 using Tally.Bench.Rpc;
 
 // Tally.Bench rpc [options]          the RPC benchmark (default); see RpcBenchmarkOptions for the options
 // Tally.Bench ask --host DLL [..]   Ask over gRPC against the all-in-one (start time, uncached and cached latency)
 // Tally.Bench ask-distributed [..]   Ask against a running distributed Tally (make up): Redis hits vs computed, 64 in flight,
 //                                    hit ratio, definition change to eviction; see DistributedAskBenchmark.Usage
+// Tally.Bench datasets [..]          dataset ingest / computed-metric latency vs sqlite3 .import and psql \copy (DatasetBenchmark)
+// Tally.Bench dataset-load ..        one engine load in its own process (the datasets benchmark starts it)
 // Tally.Bench echo-server --port N   Tally's echo server alone (the benchmark starts it as a child process)
 try
 {
@@ -13,6 +16,8 @@ try
         ["echo-server", .. var rest] => await EchoServer.RunAsync(rest),
         ["ask", .. var rest] => await AskBenchmark.RunAsync(rest),
         ["ask-distributed", .. var rest] => await DistributedAskBenchmark.RunAsync(rest),
+        ["datasets", .. var rest] => await DatasetBenchmark.RunAsync(rest),
+        ["dataset-load", .. var rest] => await DatasetLoadChild.RunAsync(rest),
         ["rpc", .. var rest] => await RpcBenchmark.RunAsync(RpcBenchmarkOptions.Parse(rest)),
         [] or [['-', ..], ..] => await RpcBenchmark.RunAsync(RpcBenchmarkOptions.Parse(args)),
         _ => throw new ArgumentException($"unknown benchmark '{args[0]}'."),

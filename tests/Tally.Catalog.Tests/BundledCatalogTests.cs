@@ -106,9 +106,23 @@ public sealed class BundledCatalogTests
         Assert.True(reviewShare < Only("ice-pd-review-2011-closed-share", "2012-05-29").Value, $"{reviewShare:F2}% should be under 2%");
     }
 
+    [Fact]
+    public void IceReleasesConvicted_ComputedFromBookOuts_SaysWhatSettlesItUntilIngested()
+    {
+        var metric = C.GetMetric("ice-releases-convicted");
+
+        Assert.False(metric.IsGap);
+        var computed = Assert.IsType<ComputedValues>(metric.Values);
+        Assert.Equal(("ice-detention-stats/book_outs_by_reason", "sum(n_book_outs)", "date", PeriodBasis.UsFederalFiscalYear), (computed.Dataset, computed.Measure, computed.DateColumn, computed.Calendar));
+        Assert.Equal(["Bonded Out", "Order of Recognizance", "Order of Supervision", "Paroled", "Court Ordered", "Prosecutorial Discretion"], computed.Filters["release_reason"].ToArray());
+        Assert.Equal(["Convicted Criminal"], computed.Filters["criminality"].ToArray());
+        Assert.Contains("book-outs-by-reason.csv", computed.UntilIngested!.WhatWouldSettleIt, StringComparison.Ordinal);
+        Assert.NotEmpty(computed.UntilIngested.Leads);
+        Assert.Empty(C.FiguresFor("ice-releases-convicted"));
+    }
+
     [Theory]
     [InlineData("wrongful-deportations-reported-to-dhs", PeriodBasis.CalendarYear, "DHS")]
-    [InlineData("ice-releases-convicted", PeriodBasis.UsFederalFiscalYear, "book-outs-by-reason.csv")]
     public void KnownGaps_AreGapsThatSayWhatWouldSettleThem(string id, PeriodBasis basis, string settledBy)
     {
         var metric = C.GetMetric(id);

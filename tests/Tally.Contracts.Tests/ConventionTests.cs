@@ -87,7 +87,7 @@ public sealed partial class ConventionTests
             new Dictionary<string, string>
             {
                 ["tally.ingestion.v1.IngestionService"] =
-                    "IngestDocument,IngestDataset(bidi),GetSnapshot,ListSnapshots,ListFigures,ListDatasets,QueryDataset,ListQuarantine",
+                    "IngestDocument,IngestDataset(bidi),GetSnapshot,ListSnapshots,ListFigures,ListDatasets,QueryDataset,ListQuarantine,ComputeMetric",
                 ["tally.definitions.v1.MetricDefinitionService"] =
                     "GetMetric,ListMetrics,UpsertMetric,ResolveQuestion,ExplainDifference,ListRelations,GetGlossary",
                 ["tally.citations.v1.CitationService"] =

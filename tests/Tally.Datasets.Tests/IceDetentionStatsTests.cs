@@ -99,4 +99,40 @@ public sealed class IceDetentionStatsTests
         Assert.NotNull(fy2024.Vintage);
         Assert.True(fy2024.Value > 200_000, $"FY2024 removals in the latest valid pull: {fy2024.Value} ({fy2024.Explanation})");
     }
+
+    [SharedDataFact]
+    public async Task BookOuts_EveryYearAtOnce_SameAsOneByOne_MaterialisedAfterRegistering_CitableRow()
+    {
+        await using var db = await TestDb.CreateAsync("sqlite", new DatasetEngineOptions { SpecDirectory = RepoPaths.DatasetSpecs, ProgressIntervalMs = 0 });
+        var path = Path.Combine(RepoPaths.IceStats!, "book-outs-by-reason.csv");
+        await using (var file = File.OpenRead(path))
+        {
+            var summary = await db.Engine.LoadAsync(new DatasetUpload { DatasetName = "ice-detention-stats", FileName = "book-outs-by-reason.csv", SnapshotIdIsContentHash = true }, file);
+            Assert.Equal(summary.ContentSha256, summary.SnapshotId);
+        }
+
+        var cold = await db.Engine.ComputeManyAsync(ReleasesConvicted);
+        Assert.True(await db.Engine.EnsureMetricRegisteredAsync(ReleasesConvicted));
+        Assert.False(await db.Engine.EnsureMetricRegisteredAsync(ReleasesConvicted));
+        var warm = await db.Engine.ComputeManyAsync(ReleasesConvicted);
+
+        Assert.Equal(cold.Select(r => r.Period.Year), warm.Select(r => r.Period.Year));
+        Assert.Contains(2023, cold.Select(r => r.Period.Year));
+        Assert.All(cold, r => Assert.False(r.FromMaterialised));
+        Assert.All(warm, r => Assert.True(r.FromMaterialised));
+        foreach (var (c, w) in cold.Zip(warm))
+        {
+            var single = await db.Engine.ComputeAsync(ReleasesConvicted, c.Period);
+            Assert.Equal((single.Value, single.Vintage?.Label), (c.Value, c.Vintage?.Label));
+            Assert.Equal((c.Value, c.Vintage?.Label, c.OtherVintages.Count), (w.Value, w.Vintage?.Label, w.OtherVintages.Count));
+        }
+
+        var fy2023 = warm.Single(r => r.Period.Year == 2023);
+        Assert.Equal(fy2023.Vintage!.SnapshotId, Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(await File.ReadAllBytesAsync(path))));
+        var row = await db.Engine.FirstCountedRowAsync(ReleasesConvicted, fy2023.Vintage.VintageId, fy2023.Period);
+        Assert.NotNull(row);
+        var line = File.ReadLines(path).ElementAt((int)row.RowNumber - 1);
+        Assert.StartsWith("Bonded Out,Convicted Criminal,Oct,2022-10-01,", line, StringComparison.Ordinal);
+        Assert.EndsWith(",2023-09-30", line, StringComparison.Ordinal);
+    }
 }

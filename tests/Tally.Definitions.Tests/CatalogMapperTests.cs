@@ -1,5 +1,6 @@
 using Tally.Definitions.Explanation;
 using Tally.Definitions.Model;
+using Tally.Common.V1;
 using Tally.Definitions.V1;
 
 namespace Tally.Definitions.Tests;
@@ -26,6 +27,22 @@ public sealed class CatalogMapperTests
         Assert.Contains("trac-nta-dismissals", gap.NearestMetricIds);
         Assert.Contains("dhs-oig-21-36", gap.LeadSourceIds);
         Assert.NotEmpty(gap.WhatWouldSettle);
+    }
+
+    [Fact]
+    public void ComputedMetric_SplitsDatasetAndTable_AndCarriesWhatAnswersSayUntilIngested()
+    {
+        var computed = TestRegistry.Snapshot.ById["ice-releases-convicted"].Computed;
+
+        Assert.Equal(("ice-detention-stats", "book_outs_by_reason", "date", PeriodBasis.FiscalYearUsFederal), (computed.Dataset, computed.Table, computed.DateColumn, computed.Calendar));
+        Assert.Equal((DatasetMeasure.Types.Aggregation.Sum, "n_book_outs"), (computed.Measure.Aggregation, computed.Measure.Column));
+        Assert.Equal(ComputedSource.Types.VintageRule.Latest, computed.VintageRule);
+        var reasons = Assert.Single(computed.Filters, f => f.Column == "release_reason");
+        Assert.Equal((DatasetFilter.Types.Operator.In, 6), (reasons.Operator, reasons.Values.Count));
+        Assert.Equal(DatasetFilter.Types.Operator.Equals, Assert.Single(computed.Filters, f => f.Column == "criminality").Operator);
+        Assert.StartsWith("How many deportable immigrants with criminal convictions", computed.UntilIngested.Question, StringComparison.Ordinal);
+        Assert.Contains("ice-national-docket-convicted", computed.UntilIngested.NearestMetricIds);
+        Assert.Contains("book-outs-by-reason.csv", computed.UntilIngested.WhatWouldSettle, StringComparison.Ordinal);
     }
 
     [Fact]

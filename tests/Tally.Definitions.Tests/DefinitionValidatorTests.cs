@@ -91,10 +91,10 @@ public sealed class DefinitionValidatorTests
     public void GapAsAnOperand_IsRejected()
     {
         var metric = Valid();
-        metric.Id = "ice-releases-convicted-plus-removals";
+        metric.Id = "wrongful-deportations-plus-removals";
         metric.Derived = new DerivedSource { Operation = DerivedSource.Types.Operation.Sum };
         metric.Derived.Operands.Add(new Operand { MetricId = "ice-removals" });
-        metric.Derived.Operands.Add(new Operand { MetricId = "ice-releases-convicted" });
+        metric.Derived.Operands.Add(new Operand { MetricId = "wrongful-deportations-reported-to-dhs" });
 
         Assert.Contains(Validate(metric), e => e.Field == "metric.derived.operands[1].metric_id" && e.Message.Contains("gap", StringComparison.Ordinal));
     }

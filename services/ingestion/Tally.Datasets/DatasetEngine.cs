@@ -74,7 +74,14 @@ public sealed partial class DatasetEngine
             var spec = await ResolveSpecAsync(upload, cancellationToken);
             await using var run = new LoadRun(_db, _options, _time, upload, spec, progress);
             var gate = _locks.GetOrAdd(upload.DatasetName!, _ => new SemaphoreSlim(1, 1));
-            return await run.RunAsync(content, gate, cancellationToken);
+            try
+            {
+                return await run.RunAsync(content, gate, cancellationToken);
+            }
+            finally
+            {
+                _reader.Invalidate(); // cached vintages are read again (a failed load changed nothing, but says so cheaply)
+            }
         }
         catch (DatasetSpecException e)
         {
@@ -197,7 +204,7 @@ public sealed partial class DatasetEngine
                 SELECT t.name, t.columns, COALESCE((SELECT SUM(f.row_count) FROM ds_filings f WHERE f.dataset_id = t.dataset_id AND f.table_name = t.name), 0)
                 FROM ds_tables t WHERE t.dataset_id = @Id ORDER BY t.name
                 """, new { d.Id })).Select(t => new TableInfo(t.Name, t.Columns.Split(',').Select(c => c.Split(':')[0]).ToList(), t.Rows)).ToList();
-            var vintages = (await _reader.VintagesAsync(d.Id, null, cancellationToken))
+            var vintages = (await _reader.AllVintagesAsync(d.Id, cancellationToken))
                 .OrderByDescending(v => v.Row.VintageDate, StringComparer.Ordinal).ThenByDescending(v => v.Row.PublishedDate, StringComparer.Ordinal)
                 .ThenBy(v => v.Row.TableName, StringComparer.Ordinal).Select(DatasetCatalogReader.Info).ToList();
             result.Add(new DatasetInfo(d.Id, d.Name, d.Description, d.SourceId,
@@ -271,6 +278,34 @@ public sealed partial class DatasetEngine
         ArgumentNullException.ThrowIfNull(metric);
         ArgumentNullException.ThrowIfNull(period);
         return _metrics.ComputeAsync(metric, period, cancellationToken);
+    }
+
+    /// <summary>
+    /// The metric for several years at once (null: every year a vintage of its table covers, oldest first), reading
+    /// the vintages once; each result is what <see cref="ComputeAsync"/> gives for that year.
+    /// </summary>
+    public Task<IReadOnlyList<ComputedMetricResult>> ComputeManyAsync(ComputedMetricSpec metric, IReadOnlyList<MetricPeriod>? periods = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(metric);
+        return _metrics.ComputeManyAsync(metric, periods, cancellationToken);
+    }
+
+    /// <summary>
+    /// Registers the metric (materialising its aggregates) unless one with the same computation is registered already;
+    /// true when it was registered by this call. Cheap when registered: one lookup.
+    /// </summary>
+    public Task<bool> EnsureMetricRegisteredAsync(ComputedMetricSpec metric, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(metric);
+        return _metrics.EnsureRegisteredAsync(metric, cancellationToken);
+    }
+
+    /// <summary>The first stored row a metric counts in one vintage for a year (file, sheet, row number), for citing the uploaded file; null when none.</summary>
+    public Task<CountedRow?> FirstCountedRowAsync(ComputedMetricSpec metric, string vintageId, MetricPeriod period, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(metric);
+        ArgumentNullException.ThrowIfNull(period);
+        return _metrics.FirstCountedRowAsync(metric, vintageId, period, cancellationToken);
     }
 
     /// <summary>An ad-hoc aggregation over one vintage of one table (QueryDataset).</summary>

@@ -28,6 +28,12 @@ public sealed record DatasetUpload
     /// <summary>Snapshot that holds the uploaded bytes (kept with the load for citations); optional.</summary>
     public string? SnapshotId { get; init; }
 
+    /// <summary>
+    /// True to record the upload's SHA-256 (lowercase hex) as its snapshot id, as the ingestion service names its
+    /// snapshots (the hash is only known once the last byte is read); <see cref="SnapshotId"/> is then ignored.
+    /// </summary>
+    public bool SnapshotIdIsContentHash { get; init; }
+
     /// <summary>Source the dataset belongs to; optional, recorded the first time.</summary>
     public string? SourceId { get; init; }
 }

@@ -10,6 +10,7 @@ using Tally.Datasets.Query;
 using Tally.Datasets.Specs;
 using Tally.Grpc;
 using Tally.Hosting;
+using Tally.Ingestion.Datasets;
 using Tally.Ingestion.V1;
 using V1QuarantinedRow = Tally.Ingestion.V1.QuarantinedRow;
 
@@ -35,14 +36,18 @@ internal sealed partial class IngestionGrpcService
             throw Invalid("The first message of a dataset upload must be the DatasetHeader; chunks come after it.");
         }
 
-        var upload = ToUpload(requestStream.Current.Header);
+        var header = requestStream.Current.Header;
+        var upload = ToUpload(header);
+        var source = await datasetSnapshots.ResolveSourceAsync(header, ct);
+        upload = upload with { SourceId = source?.Id, SnapshotIdIsContentHash = true };
+        using var copy = datasetSnapshots.NewCopy();
         var pipe = new Pipe();
         var reports = Channel.CreateUnbounded<LoadProgress>(new UnboundedChannelOptions { SingleReader = true });
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var pump = PumpProgressAsync(reports.Reader, responseStream, ct);
         var reporter = new ChannelProgress(reports.Writer);
         var load = LoadAsync(upload, pipe, reporter, stop.Token);
-        var feed = FeedAsync(requestStream, pipe.Writer, stop.Token);
+        var feed = FeedAsync(requestStream, pipe.Writer, copy, stop.Token);
 
         LoadSummary summary;
         try
@@ -78,6 +83,13 @@ internal sealed partial class IngestionGrpcService
             await Quietly(pump);
         }
 
+        var format = FormatOf(upload);
+        var (newSnapshot, snapshotNote) = await datasetSnapshots.StoreAsync(summary, header, format, source, copy, ct);
+        if (newSnapshot && source is not null)
+        {
+            await datasetSnapshots.PublishIngestedAsync(documentEvents, summary, header, format, source, ct);
+        }
+
         await datasetEvents.EnqueueAsync(new DatasetLoaded
         {
             EventId = Guid.NewGuid(),
@@ -90,6 +102,24 @@ internal sealed partial class IngestionGrpcService
             RowsQuarantined = summary.RowsQuarantined,
         }, ct);
 
+        var final = ToProto(summary);
+        final.SnapshotId = summary.ContentSha256;
+        if (source is null)
+        {
+            final.Findings.Add(new ValidationFinding
+            {
+                Severity = ValidationFinding.Types.Severity.Info,
+                Code = "NO_SOURCE",
+                Message = "The upload names no source and its spec gives none, so the snapshot is stored without a publisher and answers computed from it cite no source. " +
+                          "Send source_id or new_source (./tally ingest dataset --source ID or --title/--publisher/--url).",
+            });
+        }
+
+        if (snapshotNote is not null)
+        {
+            final.Findings.Add(new ValidationFinding { Severity = ValidationFinding.Types.Severity.Info, Code = "SNAPSHOT_BYTES_NOT_KEPT", Message = snapshotNote });
+        }
+
         await responseStream.WriteAsync(new IngestDatasetProgress
         {
             Phase = IngestDatasetProgress.Types.Phase.Completed,
@@ -100,7 +130,7 @@ internal sealed partial class IngestionGrpcService
             RowsStored = summary.RowsStored,
             RowsQuarantined = summary.RowsQuarantined,
             Message = "completed",
-            Summary = ToProto(summary),
+            Summary = final,
         }, ct);
     }
 
@@ -186,8 +216,11 @@ internal sealed partial class IngestionGrpcService
         }
     }
 
-    /// <summary>Writes every chunk into the pipe; the header may not repeat. Completes the writer (with the error, if any).</summary>
-    private static async Task FeedAsync(IAsyncStreamReader<IngestDatasetRequest> requests, PipeWriter writer, CancellationToken ct)
+    /// <summary>
+    /// Writes every chunk into the pipe (and the snapshot copy); the header may not repeat. Completes the writer (with
+    /// the error, if any).
+    /// </summary>
+    private static async Task FeedAsync(IAsyncStreamReader<IngestDatasetRequest> requests, PipeWriter writer, UploadCopy copy, CancellationToken ct)
     {
         try
         {
@@ -198,6 +231,7 @@ internal sealed partial class IngestionGrpcService
                     throw Invalid("The DatasetHeader is sent once, as the first message; every later message of the upload must be a chunk.");
                 }
 
+                copy.Append(requests.Current.Chunk.Span);
                 var flushed = await writer.WriteAsync(requests.Current.Chunk.Memory, ct);
                 if (flushed.IsCompleted)
                 {
@@ -297,6 +331,15 @@ internal sealed partial class IngestionGrpcService
             _ => null,
         },
     };
+
+    /// <summary>The format the engine reads the upload as: stated, else from the file name (as the engine decides it).</summary>
+    private static DatasetFileFormat FormatOf(DatasetUpload upload) => upload.Format != DatasetFileFormat.Auto ? upload.Format
+        : Path.GetExtension(upload.FileName).ToLowerInvariant() switch
+        {
+            ".xlsx" or ".xlsm" => DatasetFileFormat.Xlsx,
+            ".tsv" or ".tab" => DatasetFileFormat.Tsv,
+            _ => DatasetFileFormat.Csv,
+        };
 
     private static DatasetQuery ToQuery(QueryDatasetRequest r)
     {

@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Tally.Datasets;
 using Tally.Datasets.Storage;
 using Tally.Grpc;
+using Tally.Ingestion.Datasets;
 using Tally.Ingestion.Documents;
 using Tally.Ingestion.Storage;
 using Tally.Ingestion.V1;
@@ -15,12 +16,16 @@ namespace Tally.Ingestion;
 /// DatasetLoaded goes through the outbox of the engine's database (owner "datasets").
 /// </summary>
 internal sealed partial class IngestionGrpcService(
-    DocumentIngestor ingestor, SnapshotStore snapshots, FigureStore figures, DatasetEngine datasets, TimeProvider time,
-    [FromKeyedServices(DatasetMigrations.DefaultOwner)] TransactionalOutbox datasetEvents)
+    DocumentIngestor ingestor, SnapshotStore snapshots, FigureStore figures, DatasetEngine datasets, DatasetSnapshots datasetSnapshots,
+    MetricComputer computer, TimeProvider time, [FromKeyedServices(DatasetMigrations.DefaultOwner)] TransactionalOutbox datasetEvents,
+    [FromKeyedServices(IngestionServiceExtensions.Owner)] TransactionalOutbox documentEvents)
     : IngestionService.IngestionServiceBase
 {
     public override Task<IngestDocumentResponse> IngestDocument(IngestDocumentRequest request, ServerCallContext context) =>
         ingestor.IngestAsync(request, context.CancellationToken);
+
+    public override Task<ComputeMetricResponse> ComputeMetric(ComputeMetricRequest request, ServerCallContext context) =>
+        computer.ComputeAsync(request, context.CancellationToken);
 
     public override async Task<GetSnapshotResponse> GetSnapshot(GetSnapshotRequest request, ServerCallContext context)
     {

@@ -26,6 +26,14 @@ public sealed class IngestionOptions
     [Range(1, 3600, ErrorMessage = "Tally:Ingestion:PdfTimeoutSeconds must be between 1 and 3600.")]
     public int PdfTimeoutSeconds { get; set; } = 60;
 
+    /// <summary>
+    /// Largest dataset upload whose bytes are kept in its snapshot, in bytes (default 16 MiB; CSV/TSV also keep their
+    /// text, so citations into the file verify). Larger uploads are loaded all the same; their snapshot records the
+    /// hash, size and name only. The copy is held in memory while the upload streams, so this bounds that memory.
+    /// </summary>
+    [Range(0, int.MaxValue, ErrorMessage = "Tally:Ingestion:MaxDatasetSnapshotBytes must be between 0 and 2 GiB.")]
+    public long MaxDatasetSnapshotBytes { get; set; } = 16L * 1024 * 1024;
+
     /// <summary>Deadline of calls to the metric-definition and citation services, in seconds.</summary>
     [Range(1, 300, ErrorMessage = "Tally:Ingestion:ServiceCallTimeoutSeconds must be between 1 and 300.")]
     public int ServiceCallTimeoutSeconds { get; set; } = 10;

@@ -10,6 +10,7 @@ using Tally.Definitions.V1;
 using Tally.Grpc;
 using Tally.Grpc.Server;
 using Tally.Hosting;
+using Tally.Ingestion.Datasets;
 using Tally.Ingestion.Documents;
 using Tally.Ingestion.Figures;
 using Tally.Ingestion.Storage;
@@ -50,6 +51,8 @@ public static class IngestionServiceExtensions
         services.AddSingleton<DocumentIngestor>();
         services.AddDatasetEngine(); // owner "datasets"
         services.AddOutbox(DatasetMigrations.DefaultOwner); // DatasetLoaded
+        services.AddSingleton<DatasetSnapshots>();
+        services.AddSingleton<MetricComputer>();
         services.AddHostedService<CatalogFigureLoader>(); // after AddServiceDatabase: runs once the schema is current
         return builder;
     }

@@ -98,6 +98,7 @@ internal sealed class CannedIngestionService(CannedServer server) : IngestionSer
     public override Task<ListDatasetsResponse> ListDatasets(ListDatasetsRequest request, ServerCallContext context) => throw Unimplemented();
     public override Task<QueryDatasetResponse> QueryDataset(QueryDatasetRequest request, ServerCallContext context) => throw Unimplemented();
     public override Task<ListQuarantineResponse> ListQuarantine(ListQuarantineRequest request, ServerCallContext context) => throw Unimplemented();
+    public override Task<ComputeMetricResponse> ComputeMetric(ComputeMetricRequest request, ServerCallContext context) => throw Unimplemented();
 
     private static RpcException Unimplemented() => new(new Status(StatusCode.Unimplemented, "not in the canned server"));
 }

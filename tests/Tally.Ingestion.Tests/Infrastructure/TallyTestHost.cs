@@ -78,6 +78,7 @@ internal sealed class TallyTestHost : IAsyncDisposable
         builder.Services.AddBusConsumer<EventRecorder.SourceIngestedRecorder>();
         builder.Services.AddBusConsumer<EventRecorder.FiguresExtractedRecorder>();
         builder.Services.AddBusConsumer<EventRecorder.CitationVerifiedRecorder>();
+        builder.Services.AddBusConsumer<EventRecorder.DatasetLoadedRecorder>();
         builder.Services.AddTallyBus(builder.Configuration);
         var app = builder.Build();
         app.MapServiceDefaults();
@@ -173,6 +174,15 @@ internal sealed class EventRecorder
     internal sealed class FiguresExtractedRecorder(EventRecorder recorder) : IConsumer<FiguresExtracted>
     {
         public Task Consume(ConsumeContext<FiguresExtracted> context)
+        {
+            recorder.Add(context.Message);
+            return Task.CompletedTask;
+        }
+    }
+
+    internal sealed class DatasetLoadedRecorder(EventRecorder recorder) : IConsumer<DatasetLoaded>
+    {
+        public Task Consume(ConsumeContext<DatasetLoaded> context)
         {
             recorder.Add(context.Message);
             return Task.CompletedTask;

@@ -20,6 +20,9 @@ public sealed class AllInOneFixture : IAsyncLifetime
 
     public QueryService.QueryServiceClient Query { get; private set; } = null!;
 
+    /// <summary>The h2c channel to the host (for clients of the other services).</summary>
+    public GrpcChannel Channel => _channel!;
+
     public int GrpcPort { get; private set; }
 
     /// <summary>The running host's services (to publish bus events in eviction tests).</summary>

@@ -94,6 +94,21 @@ public sealed class QueryEndToEndTests(AllInOneFixture fx)
         Assert.Contains(answer.Related, r => r.MetricId.StartsWith("ice-removals", StringComparison.Ordinal) && r.Differences.Contains(Code.DifferentEvent));
     }
 
+    [Fact]
+    public async Task ReleasesOfConvictedFy2023_DatasetNotIngested_NoFigureYetAndIngestingSettlesIt()
+    {
+        var answer = await AskAsync("How many people with criminal convictions did ICE release from detention in FY2023?");
+
+        Assert.True(answer.Status == AnswerStatus.NotPublished, Describe(answer));
+        Assert.Empty(answer.Figures);
+        var gap = Assert.Single(answer.DataGaps);
+        Assert.Equal("ice-releases-convicted", gap.MetricId);
+        Assert.Contains("tally ingest dataset book-outs-by-reason.csv", gap.WhatWouldSettle, StringComparison.Ordinal);
+        Assert.Equal(Code.ComputedNotPublished, answer.Caveats[0].Code);
+        Assert.StartsWith("No figure is available yet", answer.Caveats[0].Text, StringComparison.Ordinal);
+        Assert.Contains(answer.Related, r => r.MetricId == "ice-national-docket-convicted" && r.Differences.Contains(Code.StockNotFlow));
+    }
+
     [Theory]
     [InlineData("What is the process for reporting wrongful deportation to the Department of Homeland Security?", AnswerStatus.OutOfScope)]
     [InlineData("What are the consequences for individuals wrongfully deported from the US in 2024?", AnswerStatus.OutOfScope)]

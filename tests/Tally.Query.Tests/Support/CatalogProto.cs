@@ -233,7 +233,32 @@ internal sealed class CatalogProto
                 p.Derived.Operands.AddRange(d.Of.Select(id => new Operand { MetricId = id }));
                 break;
             case Cat.ComputedValues c:
-                p.Computed = new ComputedSource { Dataset = c.Dataset, DateColumn = c.DateColumn };
+                // As the definitions service maps it: "dataset/table", IN filters, until_ingested as a gap with its nearest metrics.
+                var slash = c.Dataset.IndexOf('/', StringComparison.Ordinal);
+                p.Computed = new ComputedSource
+                {
+                    Dataset = slash < 0 ? c.Dataset : c.Dataset[..slash],
+                    Table = slash < 0 ? string.Empty : c.Dataset[(slash + 1)..],
+                    DateColumn = c.DateColumn,
+                    Calendar = p.PeriodBasis,
+                    Measure = c.Measure == "count"
+                        ? new DatasetMeasure { Aggregation = DatasetMeasure.Types.Aggregation.CountRows }
+                        : new DatasetMeasure { Aggregation = DatasetMeasure.Types.Aggregation.Sum, Column = c.Measure["sum(".Length..^1] },
+                    VintageRule = ComputedSource.Types.VintageRule.Latest,
+                };
+                foreach (var (column, values) in c.Filters)
+                {
+                    var filter = new DatasetFilter { Column = column, Operator = values.Length == 1 ? DatasetFilter.Types.Operator.Equals : DatasetFilter.Types.Operator.In };
+                    filter.Values.AddRange(values);
+                    p.Computed.Filters.Add(filter);
+                }
+
+                if (c.UntilIngested is { } pending)
+                {
+                    p.Computed.UntilIngested = new Gap { Question = pending.Question, WhyUnpublished = pending.WhyUnpublished, WhatWouldSettle = pending.WhatWouldSettleIt };
+                    p.Computed.UntilIngested.NearestMetricIds.AddRange(catalog.RelationsOf(m.Id).Select(r => r.From == m.Id ? r.To : r.From));
+                }
+
                 break;
             case not null:
                 p.Published = new PublishedSource();

@@ -157,7 +157,8 @@ internal static class TestResolver
                 score += 0.1;
             }
 
-            if (m.Gap is not null && alias > 0)
+            // Like the real resolver: a gap, or a computed metric with the question it answers once ingested (until_ingested).
+            if ((m.Gap is not null || m.Computed?.UntilIngested is not null) && alias > 0)
             {
                 score += 0.05;
             }

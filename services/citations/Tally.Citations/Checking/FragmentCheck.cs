@@ -67,7 +67,8 @@ internal static class PassageLinks
 {
     /// <summary>
     /// The source URL with a text fragment (<c>#:~:text=</c>) for web pages and text, or <c>#page=N</c> for a PDF with a
-    /// known page; empty when the source has no http(s) URL. <paramref name="passage"/> should be the document's own text.
+    /// known page; the URL alone for data files (CSV, TSV, workbooks: the page a browser opens is not the file quoted);
+    /// empty when the source has no http(s) URL. <paramref name="passage"/> should be the document's own text.
     /// </summary>
     public static string For(string url, string mediaType, Locator? locator, string passage)
     {
@@ -81,6 +82,11 @@ internal static class PassageLinks
             var hash = url.IndexOf('#', StringComparison.Ordinal);
             var baseUrl = hash >= 0 ? url[..hash] : url;
             return locator is { Page: > 0 } ? baseUrl + "#page=" + locator.Page.ToString(CultureInfo.InvariantCulture) : baseUrl;
+        }
+
+        if (mediaType is "text/csv" or "text/tab-separated-values" || mediaType.StartsWith("application/vnd.openxmlformats", StringComparison.OrdinalIgnoreCase))
+        {
+            return url;
         }
 
         try

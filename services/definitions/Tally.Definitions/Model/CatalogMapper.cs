@@ -76,6 +76,11 @@ public static class CatalogMapper
                 break;
             case Cat.ComputedValues computed:
                 definition.Computed = ToComputed(computed);
+                if (computed.UntilIngested is { } pending)
+                {
+                    definition.Computed.UntilIngested = ToGap(pending, metric.Id, relations);
+                }
+
                 break;
             case Cat.PublishedValues:
                 definition.Published = new PublishedSource { Note = "Figures recorded from sources in the catalog." };
@@ -84,22 +89,27 @@ public static class CatalogMapper
 
         if (metric.Gap is { } gap)
         {
-            var proto = new Gap
-            {
-                Question = gap.Question,
-                WhyUnpublished = gap.WhyUnpublished,
-                WhatWouldSettle = gap.WhatWouldSettleIt,
-            };
-            proto.LeadSourceIds.AddRange(gap.Leads);
-            // Metrics people confuse with the gap: those the catalog says are not interchangeable with it, in catalog order.
-            proto.NearestMetricIds.AddRange(relations
-                .Where(r => r.Type == Cat.RelationType.NotInterchangeableWith && r.Involves(metric.Id))
-                .Select(r => r.From == metric.Id ? r.To : r.From)
-                .Distinct(StringComparer.Ordinal));
-            definition.Gap = proto;
+            definition.Gap = ToGap(gap, metric.Id, relations);
         }
 
         return definition;
+    }
+
+    private static Gap ToGap(Cat.MetricGap gap, string metricId, IReadOnlyList<Cat.MetricRelation> relations)
+    {
+        var proto = new Gap
+        {
+            Question = gap.Question,
+            WhyUnpublished = gap.WhyUnpublished,
+            WhatWouldSettle = gap.WhatWouldSettleIt,
+        };
+        proto.LeadSourceIds.AddRange(gap.Leads);
+        // Metrics people confuse with the gap: those the catalog says are not interchangeable with it, in catalog order.
+        proto.NearestMetricIds.AddRange(relations
+            .Where(r => r.Type == Cat.RelationType.NotInterchangeableWith && r.Involves(metricId))
+            .Select(r => r.From == metricId ? r.To : r.From)
+            .Distinct(StringComparer.Ordinal));
+        return proto;
     }
 
     public static Relation ToProto(Cat.MetricRelation relation)
@@ -224,23 +234,32 @@ public static class CatalogMapper
         _ => PeriodBasis.Unspecified,
     };
 
+    /// <summary>The catalog's computed values: "dataset/table", "count" or "sum|count_distinct|mean(column)", IN filters, "latest_pull" or "pull_date=…".</summary>
     private static ComputedSource ToComputed(Cat.ComputedValues computed)
     {
+        var slash = computed.Dataset.IndexOf('/', StringComparison.Ordinal);
         var source = new ComputedSource
         {
-            Dataset = computed.Dataset,
+            Dataset = slash < 0 ? computed.Dataset : computed.Dataset[..slash],
+            Table = slash < 0 ? string.Empty : computed.Dataset[(slash + 1)..],
             DateColumn = computed.DateColumn,
             Calendar = ToBasis(computed.Calendar),
         };
         var measure = computed.Measure.Trim();
-        source.Measure = measure == "count"
-            ? new DatasetMeasure { Aggregation = DatasetMeasure.Types.Aggregation.CountRows }
-            : new DatasetMeasure { Aggregation = DatasetMeasure.Types.Aggregation.Sum, Column = measure["sum(".Length..^1].Trim() };
-        foreach (var (column, values) in computed.Filters)
+        var open = measure.IndexOf('(', StringComparison.Ordinal);
+        var column = open < 0 ? string.Empty : measure[(open + 1)..^1].Trim();
+        source.Measure = (open < 0 ? measure : measure[..open].Trim()) switch
+        {
+            "count" => new DatasetMeasure { Aggregation = DatasetMeasure.Types.Aggregation.CountRows },
+            "count_distinct" => new DatasetMeasure { Aggregation = DatasetMeasure.Types.Aggregation.CountDistinct, Column = column },
+            "mean" => new DatasetMeasure { Aggregation = DatasetMeasure.Types.Aggregation.Mean, Column = column },
+            _ => new DatasetMeasure { Aggregation = DatasetMeasure.Types.Aggregation.Sum, Column = column },
+        };
+        foreach (var (name, values) in computed.Filters)
         {
             var filter = new DatasetFilter
             {
-                Column = column,
+                Column = name,
                 Operator = values.Length == 1 ? DatasetFilter.Types.Operator.Equals : DatasetFilter.Types.Operator.In,
             };
             filter.Values.AddRange(values);

@@ -79,7 +79,7 @@ internal static class QuestionResolver
     /// <summary>Cheap test: does the metric share an event, criminality, concept or distinctive word with the question?</summary>
     private static bool MayMatch(MetricProfile m, QuestionView q)
     {
-        if (m.IsGap || (q.Criminality is { } c && c.Class == m.CriminalityClass))
+        if (m.IsGap || m.GapQuestion is not null || (q.Criminality is { } c && c.Class == m.CriminalityClass))
         {
             return true;
         }
@@ -121,12 +121,9 @@ internal static class QuestionResolver
             }
         }
 
-        if (top.IsGap)
+        foreach (var id in top.NearestMetricIds.Where(seen.Add))
         {
-            foreach (var id in top.Definition.Gap.NearestMetricIds.Where(seen.Add))
-            {
-                yield return (id, null);
-            }
+            yield return (id, null);
         }
     }
 
@@ -167,6 +164,14 @@ internal static class QuestionResolver
             if (s.StrongPhrase)
             {
                 s.Add(W.GapStrongMatch, "gap: the question asks for exactly this unpublished metric");
+            }
+        }
+        else if (m.IsComputed && m.GapQuestion is not null)
+        {
+            s.Reasons.Add($"computed: values are computed from dataset '{m.Definition.Computed.Dataset}' (NOT_PUBLISHED until it is ingested)");
+            if (s.StrongPhrase)
+            {
+                s.Add(W.GapStrongMatch, "computed: the question asks for exactly this metric, which no source publishes as such");
             }
         }
 

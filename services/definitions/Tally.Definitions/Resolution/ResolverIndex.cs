@@ -88,6 +88,17 @@ internal sealed class MetricProfile
 
     public bool IsGap => Definition.ValueSourceCase == MetricDefinition.ValueSourceOneofCase.Gap;
 
+    /// <summary>A computed metric: its values are aggregated from an ingested dataset (a gap until the dataset is ingested).</summary>
+    public bool IsComputed => Definition.ValueSourceCase == MetricDefinition.ValueSourceOneofCase.Computed;
+
+    /// <summary>Metrics people confuse with a gap (or with a computed metric before its dataset is ingested), nearest first.</summary>
+    public IReadOnlyList<string> NearestMetricIds => Definition.ValueSourceCase switch
+    {
+        MetricDefinition.ValueSourceOneofCase.Gap => Definition.Gap.NearestMetricIds,
+        MetricDefinition.ValueSourceOneofCase.Computed when Definition.Computed.UntilIngested is { } pending => pending.NearestMetricIds,
+        _ => [],
+    };
+
     public IReadOnlyList<MetricPhrase> Phrases { get; }
 
     public MetricPhrase? GapQuestion { get; }
@@ -267,9 +278,14 @@ internal sealed class ResolverIndex
     {
         var phrases = new List<MetricPhrase> { new(metric.Name, "name", TextFeatures.Read(metric.Name, glossary, near)) };
         phrases.AddRange(metric.Aliases.Select(a => new MetricPhrase(a, "alias", TextFeatures.Read(a, glossary, near))));
-        var gap = metric.ValueSourceCase == MetricDefinition.ValueSourceOneofCase.Gap && metric.Gap.Question.Length > 0
-            ? new MetricPhrase(metric.Gap.Question, "gap question", TextFeatures.Read(metric.Gap.Question, glossary, near))
-            : null;
+        // A gap's question, or the question a computed metric answers once its dataset is ingested (until_ingested).
+        var question = metric.ValueSourceCase switch
+        {
+            MetricDefinition.ValueSourceOneofCase.Gap => metric.Gap.Question,
+            MetricDefinition.ValueSourceOneofCase.Computed => metric.Computed.UntilIngested?.Question ?? string.Empty,
+            _ => string.Empty,
+        };
+        var gap = question.Length > 0 ? new MetricPhrase(question, "gap question", TextFeatures.Read(question, glossary, near)) : null;
         return new MetricProfile(metric, phrases, gap);
     }
 }

@@ -702,7 +702,8 @@ internal sealed class LoadRun : IAsyncDisposable
         }
 
         findings.AddRange(await vintages.FindingsOfAsync(touched.Select(t => t.VintageId).Distinct().ToList()));
-        var summary = new LoadSummary(DatasetId, DatasetId, _loadId, _upload.SnapshotId, sha,
+        var snapshotId = _upload.SnapshotIdIsContentHash ? sha : _upload.SnapshotId;
+        var summary = new LoadSummary(DatasetId, DatasetId, _loadId, snapshotId, sha,
             touched.Select(t => t.Label).Distinct().ToList(), _filings.Values.Select(f => f.Table.Spec.Name).Distinct().ToList(),
             _rowsRead, _rowsStored, _rowsQuarantined, _blankRows, false,
             findings.OrderByDescending(f => f.Severity).ThenBy(f => f.Code, StringComparer.Ordinal).ThenBy(f => f.Vintage, StringComparer.Ordinal).ToList(),
@@ -714,7 +715,7 @@ internal sealed class LoadRun : IAsyncDisposable
             """,
             new
             {
-                Id = _loadId, Dataset = DatasetId, File = _upload.FileName, Format = format.ToString().ToLowerInvariant(), Sha = sha, Snapshot = _upload.SnapshotId,
+                Id = _loadId, Dataset = DatasetId, File = _upload.FileName, Format = format.ToString().ToLowerInvariant(), Sha = sha, Snapshot = snapshotId,
                 Bytes = _input!.BytesRead, Read = _rowsRead, Stored = _rowsStored, Quarantined = _rowsQuarantined, Blank = _blankRows,
                 Started = _startedAt, Now = now, Summary = JsonSerializer.Serialize(summary, Json.Options),
             }, tx);

@@ -10,12 +10,28 @@ namespace Tally.Datasets.Query;
 internal sealed class DatasetCatalogReader(ServiceDatabase db)
 {
     private readonly ConcurrentDictionary<string, (long UpdatedAt, DatasetSpec Spec)> _specs = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<(string Dataset, string Table), (DataVersion Version, List<Vintage> Vintages)> _vintages = new();
+    private long _generation;
+
+    /// <summary>
+    /// What the stored vintages of a dataset depend on: its row's updated_at (every completed load's switch sets it, in
+    /// whichever process ran the load) and this process's count of completed loads (two loads within one millisecond).
+    /// </summary>
+    public readonly record struct DataVersion(long UpdatedAt, long Generation);
+
+    /// <summary>Called after every completed load of this engine: cached vintages are read again.</summary>
+    public void Invalidate() => Interlocked.Increment(ref _generation);
 
     /// <summary>A vintage as queries see it.</summary>
     public sealed record Vintage(VintageRow Row, IReadOnlyList<Finding> Errors, IReadOnlyList<string> Files, string? SnapshotId);
 
-    public async Task<DatasetSpec> SpecAsync(string dataset, CancellationToken cancellationToken)
+    public async Task<DatasetSpec> SpecAsync(string dataset, CancellationToken cancellationToken) =>
+        (await VersionedSpecAsync(dataset, cancellationToken)).Spec;
+
+    /// <summary>The dataset's stored spec and the version its vintages are at.</summary>
+    public async Task<(DatasetSpec Spec, DataVersion Version)> VersionedSpecAsync(string dataset, CancellationToken cancellationToken)
     {
+        var generation = Interlocked.Read(ref _generation);
         await using var connection = await db.OpenAsync(cancellationToken);
         var row = await connection.QueryFirstOrDefaultAsync<(string Yaml, string Origin, long UpdatedAt)>(
             "SELECT spec_yaml, spec_origin, updated_at FROM ds_datasets WHERE id = @Id OR name = @Id", new { Id = dataset });
@@ -27,34 +43,64 @@ internal sealed class DatasetCatalogReader(ServiceDatabase db)
                 : $"Dataset '{dataset}' has not been loaded. Loaded datasets nearest to it: {string.Join(", ", MetricStore.Nearest(names, dataset))}.");
         }
 
+        var version = new DataVersion(row.UpdatedAt, generation);
         if (_specs.TryGetValue(dataset, out var cached) && cached.UpdatedAt == row.UpdatedAt)
         {
-            return cached.Spec;
+            return (cached.Spec, version);
         }
 
         var spec = DatasetSpecParser.Parse(row.Yaml, row.Origin);
         _specs[dataset] = (row.UpdatedAt, spec);
-        return spec;
+        return (spec, version);
+    }
+
+    /// <summary>Every table's vintages of a dataset, cached while the dataset's version stays the same (ListDatasets on each Ask's cache key).</summary>
+    public async Task<List<Vintage>> AllVintagesAsync(string dataset, CancellationToken cancellationToken)
+    {
+        var (_, version) = await VersionedSpecAsync(dataset, cancellationToken);
+        var key = (dataset, "*");
+        if (_vintages.TryGetValue(key, out var hit) && hit.Version == version)
+        {
+            return hit.Vintages;
+        }
+
+        var vintages = await VintagesAsync(dataset, null, cancellationToken);
+        _vintages[key] = (version, vintages);
+        return vintages;
+    }
+
+    /// <summary>
+    /// The dataset's table (as <see cref="TableAsync"/>) and its vintages, the latter cached while the dataset's version
+    /// stays the same: the warm path of a computed metric reads the spec row and its aggregates, nothing else.
+    /// </summary>
+    public async Task<(DatasetSpec Spec, PhysicalTable Table, List<Vintage> Vintages)> TableWithVintagesAsync(string dataset, string? table, CancellationToken cancellationToken)
+    {
+        var (spec, version) = await VersionedSpecAsync(dataset, cancellationToken);
+        var physical = new PhysicalTable(spec.Name, ResolveTable(spec, dataset, table));
+        var key = (dataset, physical.Spec.Name);
+        if (_vintages.TryGetValue(key, out var hit) && hit.Version == version)
+        {
+            return (spec, physical, hit.Vintages);
+        }
+
+        var vintages = await VintagesAsync(dataset, physical.Spec.Name, cancellationToken);
+        _vintages[key] = (version, vintages);
+        return (spec, physical, vintages);
     }
 
     /// <summary>The dataset's table by name; an empty name means the dataset's only table.</summary>
     public async Task<(DatasetSpec Spec, PhysicalTable Table)> TableAsync(string dataset, string? table, CancellationToken cancellationToken)
     {
         var spec = await SpecAsync(dataset, cancellationToken);
-        TableSpec? t;
-        if (string.IsNullOrEmpty(table))
-        {
-            t = spec.Tables.Length == 1 ? spec.Tables[0] : throw new DatasetException(DatasetErrorKind.InvalidArgument,
-                $"Dataset '{dataset}' has {spec.Tables.Length} tables ({string.Join(", ", spec.Tables.Select(x => x.Name))}); name one (dataset/table).");
-        }
-        else
-        {
-            t = spec.Table(table) ?? throw new DatasetException(DatasetErrorKind.NotFound,
-                $"Dataset '{dataset}' has no table '{table}'. Tables: {string.Join(", ", spec.Tables.Select(x => x.Name))}.");
-        }
-
-        return (spec, new PhysicalTable(spec.Name, t));
+        return (spec, new PhysicalTable(spec.Name, ResolveTable(spec, dataset, table)));
     }
+
+    private static TableSpec ResolveTable(DatasetSpec spec, string dataset, string? table) =>
+        string.IsNullOrEmpty(table)
+            ? spec.Tables.Length == 1 ? spec.Tables[0] : throw new DatasetException(DatasetErrorKind.InvalidArgument,
+                $"Dataset '{dataset}' has {spec.Tables.Length} tables ({string.Join(", ", spec.Tables.Select(x => x.Name))}); name one (dataset/table).")
+            : spec.Table(table) ?? throw new DatasetException(DatasetErrorKind.NotFound,
+                $"Dataset '{dataset}' has no table '{table}'. Tables: {string.Join(", ", spec.Tables.Select(x => x.Name))}.");
 
     public async Task<List<Vintage>> VintagesAsync(string dataset, string? table, CancellationToken cancellationToken)
     {

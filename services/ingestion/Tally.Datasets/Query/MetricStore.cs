@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using Dapper;
 using Tally.Datasets.Loading;
+using Tally.Datasets.Specs;
 using Tally.Datasets.Storage;
 using Tally.Storage;
 
@@ -15,6 +16,9 @@ namespace Tally.Datasets.Query;
 internal sealed class MetricStore(ServiceDatabase db, DatasetCatalogReader reader)
 {
     private const string TotalDims = "";
+
+    /// <summary>Metric keys known to be registered (materialised); registrations are never withdrawn, so this only grows.</summary>
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, bool> _registered = new(StringComparer.Ordinal);
 
     public async Task RegisterAsync(ComputedMetricSpec metric, CancellationToken cancellationToken)
     {
@@ -34,6 +38,7 @@ internal sealed class MetricStore(ServiceDatabase db, DatasetCatalogReader reade
             new { stored.Dataset, stored.Table }, tx)).ToList();
         await MaterialiseOneAsync(connection, tx, stored, table, vintages, cancellationToken);
         await tx.CommitAsync(cancellationToken);
+        _registered.TryAdd(stored.Key, true);
     }
 
     /// <summary>Materialises every registered metric of a table for the given (new) vintages, inside the load's switch transaction.</summary>
@@ -95,20 +100,116 @@ internal sealed class MetricStore(ServiceDatabase db, DatasetCatalogReader reade
 
     internal static string DimsKey(IEnumerable<object?> values) => JsonSerializer.Serialize(values.Select(v => v is null or DBNull ? null : TableChecks.Text(v)).ToList());
 
-    public async Task<ComputedMetricResult> ComputeAsync(ComputedMetricSpec metric, MetricPeriod period, CancellationToken cancellationToken)
+    /// <summary>Registers the metric unless a metric with the same computation key is registered already; true when it registered it now.</summary>
+    public async Task<bool> EnsureRegisteredAsync(ComputedMetricSpec metric, CancellationToken cancellationToken)
     {
-        if (metric.Calendar != period.Calendar && metric.DateColumn is not null)
+        if (_registered.ContainsKey(metric.Key))
         {
-            throw new DatasetException(DatasetErrorKind.InvalidArgument,
-                $"Metric '{metric.Id}' counts {(metric.Calendar == MetricCalendar.Fiscal ? "fiscal" : "calendar")} years; {period.Label} is not one. Ask for {(metric.Calendar == MetricCalendar.Fiscal ? "FY" : "CY")}{period.Year}.");
+            return false;
         }
 
-        var (spec, table) = await reader.TableAsync(metric.Dataset, metric.Table, cancellationToken);
+        await using (var connection = await db.OpenAsync(cancellationToken))
+        {
+            if (await connection.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM ds_metrics WHERE metric_key = @Key", new { metric.Key }) > 0)
+            {
+                _registered.TryAdd(metric.Key, true);
+                return false;
+            }
+        }
+
+        await RegisterAsync(metric, cancellationToken);
+        return true;
+    }
+
+    public async Task<ComputedMetricResult> ComputeAsync(ComputedMetricSpec metric, MetricPeriod period, CancellationToken cancellationToken) =>
+        (await ComputeManyAsync(metric, [period], cancellationToken))[0];
+
+    /// <summary>
+    /// The metric for each of <paramref name="periods"/> (null: every year a vintage of the table covers, oldest first),
+    /// reading the table's vintages and findings once.
+    /// </summary>
+    public async Task<IReadOnlyList<ComputedMetricResult>> ComputeManyAsync(ComputedMetricSpec metric, IReadOnlyList<MetricPeriod>? periods, CancellationToken cancellationToken)
+    {
+        foreach (var period in periods ?? [])
+        {
+            if (metric.Calendar != period.Calendar && metric.DateColumn is not null)
+            {
+                throw new DatasetException(DatasetErrorKind.InvalidArgument,
+                    $"Metric '{metric.Id}' counts {(metric.Calendar == MetricCalendar.Fiscal ? "fiscal" : "calendar")} years; {period.Label} is not one. Ask for {(metric.Calendar == MetricCalendar.Fiscal ? "FY" : "CY")}{period.Year}.");
+            }
+        }
+
+        var (spec, table, vintages) = await reader.TableWithVintagesAsync(metric.Dataset, metric.Table, cancellationToken);
         metric = metric with { Table = table.Spec.Name };
         MetricSql.Validate(metric, table.Spec);
-        var vintages = await reader.VintagesAsync(metric.Dataset, table.Spec.Name, cancellationToken);
+        var periodSpec = spec.Table(table.Spec.Name)!.Period;
         await using var connection = await db.OpenAsync(cancellationToken);
-        var registered = await connection.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM ds_metrics WHERE metric_key = @Key", new { metric.Key }) > 0;
+        var registered = _registered.ContainsKey(metric.Key)
+            || await connection.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM ds_metrics WHERE metric_key = @Key", new { metric.Key }) > 0;
+        if (registered)
+        {
+            _registered.TryAdd(metric.Key, true); // a registration is never withdrawn
+        }
+
+        if (periods is null)
+        {
+            // The years the vintages' recorded ranges reach, plus those the metric has rows in (materialised, or one scan).
+            var years = CoveredPeriods(metric, periodSpec, vintages).Select(p => p.Year).ToHashSet();
+            if (registered)
+            {
+                years.UnionWith((await connection.QueryAsync<long>("SELECT DISTINCT period FROM ds_aggregates WHERE metric_key = @Key AND dims = @Dims",
+                    new { metric.Key, Dims = TotalDims })).Select(y => (int)y));
+            }
+            else if (years.Count == 0 && vintages.Count > 0)
+            {
+                var all = MetricSql.PerVintage(metric, table, vintages.Select(v => v.Row.FilingId).ToList(), null, withDimensions: false);
+                foreach (IDictionary<string, object?> r in await connection.QueryAsync(new CommandDefinition(all.Sql, all.Builder.Parameters, cancellationToken: cancellationToken)))
+                {
+                    years.Add(Convert.ToInt32(r["period"], CultureInfo.InvariantCulture));
+                }
+            }
+
+            periods = [.. years.Order().Select(y => new MetricPeriod(metric.Calendar, y))];
+        }
+
+        var results = new List<ComputedMetricResult>(periods.Count);
+        foreach (var period in periods)
+        {
+            results.Add(await ComputeOneAsync(connection, metric, table, periodSpec, vintages, registered, period, cancellationToken));
+        }
+
+        return results;
+    }
+
+    /// <summary>Years (in the metric's calendar) that some vintage's rows reach, from the vintages' recorded date ranges and fiscal years.</summary>
+    private static List<MetricPeriod> CoveredPeriods(ComputedMetricSpec metric, PeriodSpec? periodSpec, List<DatasetCatalogReader.Vintage> vintages)
+    {
+        var years = new SortedSet<int>();
+        foreach (var v in vintages)
+        {
+            if (metric.DateColumn is not null && metric.DateColumn == periodSpec?.DateColumn && v.Row.PeriodStart is { } s && v.Row.PeriodEnd is { } e)
+            {
+                var from = YearOf(DateOnly.ParseExact(s, "yyyy-MM-dd", CultureInfo.InvariantCulture), metric.Calendar);
+                var to = YearOf(DateOnly.ParseExact(e, "yyyy-MM-dd", CultureInfo.InvariantCulture), metric.Calendar);
+                for (var y = from; y <= to && y - from < 200; y++)
+                {
+                    years.Add(y);
+                }
+            }
+            else if (metric.Calendar == MetricCalendar.Fiscal || metric.PeriodColumn is not null)
+            {
+                years.UnionWith(v.Row.Years);
+            }
+        }
+
+        return [.. years.Select(y => new MetricPeriod(metric.Calendar, y))];
+    }
+
+    private static int YearOf(DateOnly date, MetricCalendar calendar) => calendar == MetricCalendar.Fiscal && date.Month >= 10 ? date.Year + 1 : date.Year;
+
+    private static async Task<ComputedMetricResult> ComputeOneAsync(DbConnection connection, ComputedMetricSpec metric, PhysicalTable table, PeriodSpec? periodSpec,
+        List<DatasetCatalogReader.Vintage> vintages, bool registered, MetricPeriod period, CancellationToken cancellationToken)
+    {
         var compiled = MetricSql.PerVintage(metric, table, vintages.Select(v => v.Row.FilingId).ToList(), period, withDimensions: false);
         var values = new Dictionary<string, (double? Value, long Rows)>(StringComparer.Ordinal);
         if (registered)
@@ -129,7 +230,6 @@ internal sealed class MetricStore(ServiceDatabase db, DatasetCatalogReader reade
             }
         }
 
-        var periodSpec = spec.Table(table.Spec.Name)!.Period;
         bool Covers(DatasetCatalogReader.Vintage v)
         {
             if (values.ContainsKey(v.Row.Id))
@@ -150,7 +250,7 @@ internal sealed class MetricStore(ServiceDatabase db, DatasetCatalogReader reade
         {
             var (value, rows) = values.TryGetValue(v.Row.Id, out var x) ? x : (metric.Measure.Kind == MeasureKind.Mean ? null : 0, 0);
             return new VintageValue(v.Row.Id, v.Row.Label, v.Row.Date, v.Row.Published, value, rows,
-                v.Row.Date is { } d && d < period.End, v.Row.Suspect != 0, v.Errors, v.Files);
+                v.Row.Date is { } d && d < period.End, v.Row.Suspect != 0, v.Errors, v.Files, v.SnapshotId);
         }
 
         var candidates = vintages.Where(Covers)
@@ -201,7 +301,48 @@ internal sealed class MetricStore(ServiceDatabase db, DatasetCatalogReader reade
         }
 
         return new ComputedMetricResult(metric, period, chosenValue?.Value, chosenValue?.RowCount ?? 0, chosenValue, chosenValue?.YearToDate ?? false, usedSuspect,
-            byDimension, others, skipped, Explain(metric, period, chosenValue, usedSuspect, others, skipped), registered, compiled.Sql);
+            byDimension, others, skipped, Explain(metric, period, chosenValue, usedSuspect, others, skipped), registered, compiled.Sql,
+            compiled.Builder.Parameters.ParameterNames.ToDictionary(n => n, n => compiled.Builder.Parameters.Get<object?>(n), StringComparer.Ordinal));
+    }
+
+    /// <summary>
+    /// The first stored row (by row number) the metric counts in one vintage for the period: its file, sheet and row
+    /// number, for a citation that points into the uploaded file. Null when the vintage has no such row.
+    /// </summary>
+    public async Task<CountedRow?> FirstCountedRowAsync(ComputedMetricSpec metric, string vintageId, MetricPeriod period, CancellationToken cancellationToken)
+    {
+        var (_, table) = await reader.TableAsync(metric.Dataset, metric.Table, cancellationToken);
+        metric = metric with { Table = table.Spec.Name };
+        MetricSql.Validate(metric, table.Spec);
+        await using var connection = await db.OpenAsync(cancellationToken);
+        var filing = await connection.QueryFirstOrDefaultAsync<(string Filing, string File)>(
+            "SELECT v.filing_id, f.file_name FROM ds_vintages v JOIN ds_filings f ON f.id = v.filing_id WHERE v.id = @Id", new { Id = vintageId });
+        if (filing.Filing is null)
+        {
+            return null;
+        }
+
+        var sql = new SqlBuilder();
+        var where = new List<string>
+        {
+            $"t.{PhysicalTable.Q(PhysicalTable.FilingColumn)} = {sql.Param(filing.Filing)}",
+            MetricSql.Filters(sql, table.Spec, metric.Filters),
+        };
+        if (metric.PeriodColumn is { } pc)
+        {
+            where.Add($"t.{PhysicalTable.Q(pc)} = {sql.Param((long)period.Year)}");
+        }
+        else
+        {
+            where.Add($"t.{PhysicalTable.Q(metric.DateColumn!)} >= {sql.Param(period.Start.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture))}");
+            where.Add($"t.{PhysicalTable.Q(metric.DateColumn!)} <= {sql.Param(period.End.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture))}");
+        }
+
+        var row = await connection.QueryFirstOrDefaultAsync<(string? Sheet, long Row)?>(new CommandDefinition(
+            $"SELECT t.{PhysicalTable.Q(PhysicalTable.SheetColumn)}, t.{PhysicalTable.Q(PhysicalTable.RowColumn)} FROM {table.Quoted} t " +
+            $"WHERE {string.Join(" AND ", where)} ORDER BY t.{PhysicalTable.Q(PhysicalTable.RowColumn)} LIMIT 1",
+            sql.Parameters, cancellationToken: cancellationToken));
+        return row is { } r ? new CountedRow(filing.File, r.Sheet, r.Row) : null;
     }
 
     private static string Explain(ComputedMetricSpec metric, MetricPeriod period, VintageValue? chosen, bool usedSuspect, List<VintageValue> others, List<VintageValue> skipped)

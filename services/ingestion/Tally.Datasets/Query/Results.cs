@@ -5,6 +5,7 @@ namespace Tally.Datasets.Query;
 /// <param name="YearToDate">True when the vintage is dated before the period ends (a partial-year value).</param>
 /// <param name="Errors">Error findings that make the vintage suspect; empty when it is not.</param>
 /// <param name="Files">Files the vintage was filed in.</param>
+/// <param name="SnapshotId">Snapshot of the uploaded file the vintage's canonical filing came from; null when the load recorded none.</param>
 public sealed record VintageValue(
     string VintageId,
     string Label,
@@ -15,7 +16,11 @@ public sealed record VintageValue(
     bool YearToDate,
     bool Suspect,
     IReadOnlyList<Finding> Errors,
-    IReadOnlyList<string> Files);
+    IReadOnlyList<string> Files,
+    string? SnapshotId = null);
+
+/// <summary>A stored row a computed metric counts: the file it was read from, the sheet (workbooks) and the physical row number (header included).</summary>
+public sealed record CountedRow(string FileName, string? Sheet, long RowNumber);
 
 /// <summary>The metric's value for one combination of dimension values, in the chosen vintage.</summary>
 public sealed record DimensionValue(IReadOnlyDictionary<string, string?> Dimensions, double? Value, long RowCount);
@@ -28,6 +33,7 @@ public sealed record DimensionValue(IReadOnlyDictionary<string, string?> Dimensi
 /// <param name="UsedSuspectVintage">True only when a pinned vintage is suspect: it is used because it was asked for, and said so.</param>
 /// <param name="FromMaterialised">True when answered from aggregates materialised at load time (no scan).</param>
 /// <param name="Sql">The SQL that computes the value from the rows (also for materialised answers, to reproduce them).</param>
+/// <param name="SqlParameters">Values of the SQL's @parameters, by name without the @ (strings, whole numbers, ISO dates as text).</param>
 public sealed record ComputedMetricResult(
     ComputedMetricSpec Metric,
     MetricPeriod Period,
@@ -41,7 +47,8 @@ public sealed record ComputedMetricResult(
     IReadOnlyList<VintageValue> SkippedVintages,
     string Explanation,
     bool FromMaterialised,
-    string Sql);
+    string Sql,
+    IReadOnlyDictionary<string, object?>? SqlParameters = null);
 
 /// <summary>Period buckets of an ad-hoc query (the proto's PeriodKind subset).</summary>
 public enum PeriodBucket

@@ -23,7 +23,7 @@ public static class AnswerComposer
     public static ComposedAnswer Compose(AnswerInputs inputs)
     {
         ArgumentNullException.ThrowIfNull(inputs);
-        return new Composition(inputs).Run();
+        return new Composition(ComputedMetrics.Prepare(inputs)).Run();
     }
 
     /// <summary>
@@ -321,6 +321,7 @@ public static class AnswerComposer
             _answer.Headline = Capitalise(Sentence(picked.Metric, picked.Figure, main.Citations)) + ".";
             AddCaveats(fit.Concat(picked.Differences));
             AddDefinitionCaveats(picked.Metric);
+            ComputedMetrics.AddCaveats(_answer, picked.Figure, picked.Metric, _in);
             Arithmetic(new FigureOf(picked.Metric, picked.Figure));
             AddRelated(picked.Metric, candidates, picked.Metric);
             AddUnreviewed(picked.Metric);
@@ -340,6 +341,7 @@ public static class AnswerComposer
             _answer.Headline = lead + NounPhrase(picked.Metric, picked.Figure, main.Citations) + $"; it {why}, so it is not exactly what was asked.";
             AddCaveats(diffs);
             AddDefinitionCaveats(picked.Metric);
+            ComputedMetrics.AddCaveats(_answer, picked.Figure, picked.Metric, _in);
             Arithmetic(new FigureOf(picked.Metric, picked.Figure));
             AddRelated(picked.Metric, candidates, asked);
             AddUnreviewed(asked);
@@ -477,6 +479,7 @@ public static class AnswerComposer
                 WhatWouldSettle = gap.WhatWouldSettle,
             });
             AddFollowUps(gapMetric, candidates);
+            ComputedMetrics.AddPendingCaveat(_answer, gapMetric, _in);
             return Finish();
         }
 
@@ -855,6 +858,7 @@ public static class AnswerComposer
 
             var item = ToAnswerFigure(f, metric, role);
             item.Citations.AddRange(_book.Cite(f));
+            ComputedMetrics.Describe(item, f, _in);
             _answer.Figures.Add(item);
             return item;
         }

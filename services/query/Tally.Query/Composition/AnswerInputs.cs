@@ -1,6 +1,7 @@
 using System.Collections.Frozen;
 using Tally.Common.V1;
 using Tally.Definitions.V1;
+using Tally.Ingestion.V1;
 
 namespace Tally.Query.Composition;
 
@@ -12,6 +13,7 @@ public sealed class RegistryView
 {
     private readonly FrozenDictionary<string, MetricDefinition> _metrics;
     private readonly FrozenDictionary<string, Relation[]> _relationsByMetric;
+    private readonly RegistryView? _original;
 
     public RegistryView(int catalogVersion, IEnumerable<MetricDefinition> metrics, IEnumerable<Relation> relations)
     {
@@ -26,6 +28,27 @@ public sealed class RegistryView
             .GroupBy(x => x.Id, StringComparer.Ordinal)
             .ToFrozenDictionary(g => g.Key, g => g.Select(x => x.Relation).Distinct().ToArray(), StringComparer.Ordinal);
     }
+
+    /// <summary>The same registry with some definitions shown differently (computed metrics without values shown as their gap).</summary>
+    private RegistryView(RegistryView original, IEnumerable<MetricDefinition> replacements)
+    {
+        _original = original._original ?? original;
+        CatalogVersion = original.CatalogVersion;
+        var replaced = replacements.ToDictionary(m => m.Id, StringComparer.Ordinal);
+        _metrics = original._metrics.ToFrozenDictionary(kv => kv.Key, kv => replaced.GetValueOrDefault(kv.Key) ?? kv.Value, StringComparer.Ordinal);
+        Relations = original.Relations;
+        _relationsByMetric = original._relationsByMetric;
+    }
+
+    /// <summary>A view of this registry in which each of <paramref name="replacements"/> stands in for the metric with its id.</summary>
+    public RegistryView With(IReadOnlyCollection<MetricDefinition> replacements)
+    {
+        ArgumentNullException.ThrowIfNull(replacements);
+        return replacements.Count == 0 ? this : new RegistryView(this, replacements);
+    }
+
+    /// <summary>The metric as the definitions service gave it, before any stand-in of <see cref="With"/>.</summary>
+    public MetricDefinition? Original(string metricId) => (_original ?? this).Find(metricId);
 
     /// <summary>Catalog version the registry was read at.</summary>
     public int CatalogVersion { get; }
@@ -105,6 +128,12 @@ public sealed record AnswerInputs
 
     /// <summary>Figures by metric id (every review state except REJECTED, as ListFigures returns them).</summary>
     public required IReadOnlyDictionary<string, IReadOnlyList<Figure>> Figures { get; init; }
+
+    /// <summary>
+    /// What the ingestion service computed for computed metrics (ComputeMetric), by metric id. A computed metric missing
+    /// here, or without a value for any year, is answered as not available yet (see <see cref="ComputedMetrics"/>).
+    /// </summary>
+    public IReadOnlyDictionary<string, ComputeMetricResponse> Computed { get; init; } = new Dictionary<string, ComputeMetricResponse>();
 
     /// <summary>Metric the reader chose after a NEEDS_CLARIFICATION answer; null otherwise.</summary>
     public string? ChosenMetricId { get; init; }

@@ -42,6 +42,8 @@ public static class DefinitionCaveats
         ["CHARACTERISATION_ONLY"] = Code.Approximate,
         ["LOWER_BOUND"] = Code.Approximate,
         ["DENOMINATOR_UNCLEAR"] = Code.DifferentStatistic,
+        ["CRIMINALITY_AS_CLASSIFIED"] = Code.DifferentPopulation,
+        ["BONDED_OUT_INCLUDES_COMPONENTS"] = Code.ComputedNotPublished,
     };
 
     public static Code? Map(string code)

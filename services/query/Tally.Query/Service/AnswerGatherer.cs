@@ -114,6 +114,49 @@ public sealed partial class AnswerGatherer(
     }
 
     /// <summary>
+    /// What the ingestion service computes for the computed metrics among <paramref name="metricIds"/>, every year its
+    /// dataset covers (ComputeMetric, in parallel). When ingestion cannot compute one (down, or an error), the metric's
+    /// entry says so (loaded = false, with the reason) and the answer treats it as not available yet.
+    /// </summary>
+    public async Task<IReadOnlyDictionary<string, ComputeMetricResponse>> ComputedAsync(RegistryView registry, IEnumerable<string> metricIds, CancellationToken cancellationToken)
+    {
+        var metrics = metricIds.Distinct(StringComparer.Ordinal).Select(registry.Find)
+            .OfType<MetricDefinition>().Where(m => m.ValueSourceCase == MetricDefinition.ValueSourceOneofCase.Computed).ToList();
+        if (metrics.Count == 0)
+        {
+            return new Dictionary<string, ComputeMetricResponse>(StringComparer.Ordinal);
+        }
+
+        var responses = await Task.WhenAll(metrics.Select(m => ComputeOneAsync(m, cancellationToken)));
+        return metrics.Zip(responses).ToDictionary(x => x.First.Id, x => x.Second, StringComparer.Ordinal);
+    }
+
+    private async Task<ComputeMetricResponse> ComputeOneAsync(MetricDefinition metric, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await ingestion.ComputeMetricAsync(new ComputeMetricRequest
+            {
+                MetricId = metric.Id,
+                DefinitionVersion = metric.Version,
+                Computation = metric.Computed,
+                Unit = metric.Unit,
+            }, deadline: Deadline, cancellationToken: cancellationToken);
+        }
+        catch (RpcException e) when (e.StatusCode is not StatusCode.Cancelled)
+        {
+            LogComputeFailed(logger, metric.Id, e.StatusCode, e.Status.Detail);
+            return new ComputeMetricResponse
+            {
+                Dataset = metric.Computed.Dataset,
+                Table = metric.Computed.Table,
+                Loaded = false,
+                Message = $"The ingestion service could not compute it ({e.StatusCode}: {e.Status.Detail}).",
+            };
+        }
+    }
+
+    /// <summary>
     /// Numbered references for the composer's citations. When the citation service cannot format them (down, or a
     /// citation it does not know), references are built from the citations themselves and the answer says so.
     /// </summary>
@@ -153,6 +196,9 @@ public sealed partial class AnswerGatherer(
         await definitions.ExplainDifferenceAsync(new Tally.Definitions.V1.ExplainDifferenceRequest { AMetricId = a, BMetricId = b }, deadline: Deadline, cancellationToken: cancellationToken);
 
     public void Dispose() => _registryLock.Dispose();
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "ComputeMetric for {MetricId} failed ({Code}: {Detail}); the answer says no figure is available")]
+    private static partial void LogComputeFailed(ILogger logger, string metricId, StatusCode code, string detail);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "FormatReferences failed ({Code}: {Detail}); references are built from the citations themselves")]
     private static partial void LogFallback(ILogger logger, StatusCode code, string detail);

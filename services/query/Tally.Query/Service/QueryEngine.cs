@@ -62,21 +62,28 @@ public sealed partial class QueryEngine(
         }
 
         var ids = resolved.Candidates.Select(c => c.MetricId).Append(chosen).Where(id => id.Length > 0);
-        var figures = await gatherer.FiguresAsync(registry.FigureNeeds(ids), cancellationToken);
+        var needs = registry.FigureNeeds(ids);
+        var figures = gatherer.FiguresAsync(needs, cancellationToken);
+        var computed = gatherer.ComputedAsync(registry, needs, cancellationToken);
         var composed = AnswerComposer.Compose(new AnswerInputs
         {
             Question = question,
             Parsed = resolved.Parsed,
             Candidates = resolved.Candidates,
             Registry = registry,
-            Figures = figures,
+            Figures = await figures,
+            Computed = await computed,
             ChosenMetricId = chosen.Length > 0 ? chosen : null,
             MaxRelated = request.MaxRelated > 0 ? request.MaxRelated : options.Value.DefaultMaxRelated,
             Today = Today,
         });
         await AttachReferencesAsync(composed.Answer, composed.Citations, cancellationToken);
-        return new(composed.Answer, resolved.CatalogVersion, composed.MetricIds.Select(CacheTags.Metric).ToList());
+        return new(composed.Answer, resolved.CatalogVersion, Tags(composed.MetricIds, await computed));
     }
+
+    /// <summary>Cache tags of an answer: the metrics it read, and the datasets its computed metrics read (DatasetLoaded evicts them).</summary>
+    private static List<string> Tags(IEnumerable<string> metricIds, IReadOnlyDictionary<string, Tally.Ingestion.V1.ComputeMetricResponse> computed) =>
+        [.. metricIds.Select(CacheTags.Metric), .. computed.Values.Select(c => c.Dataset).Where(d => d.Length > 0).Distinct(StringComparer.Ordinal).Select(CacheTags.Dataset)];
 
     // ---- GetFigure ---------------------------------------------------------------------------------------------
 
@@ -96,12 +103,15 @@ public sealed partial class QueryEngine(
             var (metric, catalogVersion) = await gatherer.GetMetricAsync(request.MetricId.Trim(), ct); // NOT_FOUND (with nearest ids) comes from definitions
             var registry = await gatherer.RegistryAsync(catalogVersion, ct);
 
-            var figures = await gatherer.FiguresAsync(registry.FigureNeeds([metric.Id]), ct);
+            var needs = registry.FigureNeeds([metric.Id]);
+            var figures = await gatherer.FiguresAsync(needs, ct);
+            var computed = await gatherer.ComputedAsync(registry, needs, ct);
             var composed = AnswerComposer.Compose(new AnswerInputs
             {
                 Question = $"{metric.Name}, {(period is null ? "latest period held" : PeriodText.Label(period))}",
                 Registry = registry,
                 Figures = figures,
+                Computed = computed,
                 ChosenMetricId = metric.Id,
                 Period = period,
                 Dimensions = request.Dimensions,
@@ -110,7 +120,7 @@ public sealed partial class QueryEngine(
                 Today = Today,
             });
             await AttachReferencesAsync(composed.Answer, composed.Citations, ct);
-            return new Computed<Answer>(composed.Answer, registry.CatalogVersion, composed.MetricIds.Select(CacheTags.Metric).ToList());
+            return new Computed<Answer>(composed.Answer, registry.CatalogVersion, Tags(composed.MetricIds, computed));
         }, cancellationToken);
         answer.ServedFrom = served;
         metrics.Answer(answer.Status);
@@ -133,11 +143,13 @@ public sealed partial class QueryEngine(
         var (series, served) = await CachedAsync("GetSeries", key, request.SkipCache, GetSeriesResponse.Parser, async ct =>
         {
             var (metric, catalogVersion) = await gatherer.GetMetricAsync(request.MetricId.Trim(), ct);
+            var registry = await gatherer.RegistryAsync(catalogVersion, ct);
             var figures = await gatherer.FiguresAsync([metric.Id], ct);
-            var composed = SeriesComposer.Compose(metric, range, request.Dimensions, figures[metric.Id]);
+            var computed = await gatherer.ComputedAsync(registry, [metric.Id], ct);
+            var composed = SeriesComposer.Compose(metric, range, request.Dimensions, [.. figures[metric.Id], .. ComputedMetrics.FiguresOf(computed.GetValueOrDefault(metric.Id))]);
             var (references, _) = await gatherer.ReferencesAsync(composed.Citations, ct);
             composed.Series.Citations.AddRange(references);
-            return new Computed<GetSeriesResponse>(composed.Series, catalogVersion, [CacheTags.Metric(metric.Id)]);
+            return new Computed<GetSeriesResponse>(composed.Series, catalogVersion, Tags([metric.Id], computed));
         }, cancellationToken);
         series.ServedFrom = served;
         return series;
@@ -207,7 +219,11 @@ public sealed partial class QueryEngine(
         }
 
         var figures = await gatherer.FiguresAsync([difference.A.Id, difference.B.Id], cancellationToken);
-        var composed = DifferenceFigures.Compose(difference, period, figures);
+        var registry = await gatherer.RegistryAsync(0, cancellationToken);
+        var computed = await gatherer.ComputedAsync(registry, [difference.A.Id, difference.B.Id], cancellationToken);
+        var withComputed = figures.ToDictionary(kv => kv.Key,
+            kv => (IReadOnlyList<Tally.Common.V1.Figure>)[.. kv.Value, .. ComputedMetrics.FiguresOf(computed.GetValueOrDefault(kv.Key))], StringComparer.Ordinal);
+        var composed = DifferenceFigures.Compose(difference, period, withComputed);
         var (references, _) = await gatherer.ReferencesAsync(composed.Citations, cancellationToken);
         response.Figures.AddRange(composed.Figures);
         response.Citations.AddRange(references);

@@ -22,9 +22,9 @@ internal sealed partial class CatalogParser(Diagnostics diagnostics)
     private static readonly string[] PopulationFields = ["agency", "program", "criminality", "citizenship", "other"];
     private static readonly string[] StatisticFields = ["type", "additive", "share_of"];
     private static readonly string[] PeriodFields = ["basis", "year_to_date"];
-    private static readonly string[] ValuesFields = ["kind", "op", "of", "dataset", "measure", "filters", "date_column", "calendar", "vintage"];
+    private static readonly string[] ValuesFields = ["kind", "op", "of", "dataset", "measure", "filters", "date_column", "calendar", "vintage", "until_ingested"];
     private static readonly string[] DerivedOnly = ["op", "of"];
-    private static readonly string[] ComputedOnly = ["dataset", "measure", "filters", "date_column", "calendar", "vintage"];
+    private static readonly string[] ComputedOnly = ["dataset", "measure", "filters", "date_column", "calendar", "vintage", "until_ingested"];
     private static readonly string[] GapFields = ["question", "why_unpublished", "what_would_settle_it", "leads"];
     private static readonly string[] CaveatFields = ["code", "text"];
     private static readonly string[] RelationFields = ["from", "to", "type", "reason", "caveat"];
@@ -226,11 +226,7 @@ internal sealed partial class CatalogParser(Diagnostics diagnostics)
 
         if (hasGap && r.Map("gap", GapFields) is { } g)
         {
-            var question = g.Text("question");
-            var why = g.Text("why_unpublished");
-            var settle = g.Text("what_would_settle_it");
-            var leads = g.TextList("leads");
-            gap = question is null || why is null || settle is null ? null : new MetricGap(question, why, settle, leads);
+            gap = Gap(g);
         }
 
         var caveats = Caveats(r);
@@ -245,6 +241,15 @@ internal sealed partial class CatalogParser(Diagnostics diagnostics)
         var metric = new MetricDefinition(id, version.Value, family, name, description, counted, population, statistic, period,
             unitOfMeasure.Value, scale.Value, aliases, values, gap, caveats, notes) { Position = r.At };
         return new Located<MetricDefinition>(metric, fields);
+    }
+
+    private static MetricGap? Gap(MapReader g)
+    {
+        var question = g.Text("question");
+        var why = g.Text("why_unpublished");
+        var settle = g.Text("what_would_settle_it");
+        var leads = g.TextList("leads");
+        return question is null || why is null || settle is null ? null : new MetricGap(question, why, settle, leads);
     }
 
     private static MetricValues? Values(MapReader r)
@@ -289,9 +294,10 @@ internal sealed partial class CatalogParser(Diagnostics diagnostics)
                     v.Error("vintage", $"vintage of {v.What} must be 'latest_pull' or 'pull_date=YYYY-MM-DD', not '{vintage}'.");
                 }
 
+                var untilIngested = v.Has("until_ingested") && v.Map("until_ingested", GapFields) is { } u ? Gap(u) : null;
                 return dataset is null || measure is null || dateColumn is null || calendar is null || vintage is null
                     ? null
-                    : new ComputedValues(dataset, measure, filters, dateColumn, calendar.Value, vintage);
+                    : new ComputedValues(dataset, measure, filters, dateColumn, calendar.Value, vintage) { UntilIngested = untilIngested };
             case null:
                 return null;
             default:

@@ -143,13 +143,13 @@ internal sealed class CatalogValidator(Diagnostics diagnostics, CatalogParser pa
                 break;
         }
 
-        if (m.Gap is { } gap)
+        foreach (var (gap, path) in new[] { (m.Gap, "gap"), ((m.Values as ComputedValues)?.UntilIngested, "values.until_ingested") })
         {
-            for (var i = 0; i < gap.Leads.Length; i++)
+            for (var i = 0; i < (gap?.Leads.Length ?? 0); i++)
             {
-                if (!SourceKnown(gap.Leads[i]))
+                if (!SourceKnown(gap!.Leads[i]))
                 {
-                    Error(at, $"gap.leads[{i}]", $"{what}: {UnknownSource(gap.Leads[i])}");
+                    Error(at, $"{path}.leads[{i}]", $"{what}: {UnknownSource(gap.Leads[i])}");
                 }
             }
         }

@@ -63,7 +63,8 @@ public sealed record PublishedValues : MetricValues;
 /// Values are an aggregation over an ingested dataset: rows matching <see cref="Filters"/>, grouped
 /// into periods of <see cref="Calendar"/> by <see cref="DateColumn"/>, measured by <see cref="Measure"/>
 /// ("count" or "sum(column)"), from the vintage chosen by <see cref="Vintage"/> ("latest_pull" or
-/// "pull_date=YYYY-MM-DD").
+/// "pull_date=YYYY-MM-DD"). <see cref="UntilIngested"/> is what answers say while no ingested vintage covers the
+/// period asked (the question, why no source publishes it, what would settle it).
 /// </summary>
 public sealed record ComputedValues(
     string Dataset,
@@ -71,7 +72,11 @@ public sealed record ComputedValues(
     ImmutableSortedDictionary<string, ImmutableArray<string>> Filters,
     string DateColumn,
     PeriodBasis Calendar,
-    string Vintage) : MetricValues;
+    string Vintage) : MetricValues
+{
+    /// <summary>The gap an answer describes until the dataset is ingested; null when the catalog gives none.</summary>
+    public MetricGap? UntilIngested { get; init; }
+}
 
 /// <summary>Values are a formula over other metrics (ratio: first / second, as a percentage).</summary>
 public sealed record DerivedValues(DerivedOp Op, ImmutableArray<string> Of) : MetricValues;

@@ -1,0 +1,125 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using Tally.Datasets;
+using Tally.Datasets.Generation;
+using Tally.Storage;
+
+namespace Tally.Bench.Datasets;
+
+/// <summary>
+/// One dataset load in a process of its own, so its peak memory is the load's alone: loads a generated stays CSV with
+/// the dataset engine into SQLite (a data directory) or PostgreSQL (a schema) and prints one JSON line with the time,
+/// the row counts and the process's own peak resident set (VmHWM).
+/// </summary>
+internal static class DatasetLoadChild
+{
+    public const string Usage = "usage: Tally.Bench dataset-load --file CSV (--sqlite DIR | --postgres CONNSTRING --schema NAME)";
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        string? file = null, sqlite = null, postgres = null, schema = null;
+        for (var i = 0; i < args.Length; i++)
+        {
+            switch (args[i])
+            {
+                case "--file": file = args[++i]; break;
+                case "--sqlite": sqlite = args[++i]; break;
+                case "--postgres": postgres = args[++i]; break;
+                case "--schema": schema = args[++i]; break;
+                default: throw new ArgumentException($"unknown option '{args[i]}'. {Usage}");
+            }
+        }
+
+        if (file is null || !File.Exists(file) || (sqlite is null) == (postgres is null) || (postgres is not null && schema is null))
+        {
+            throw new ArgumentException(Usage);
+        }
+
+        var database = sqlite is not null
+            ? new ServiceDatabase("datasets", new StorageOptions { Provider = "sqlite", DataDirectory = sqlite })
+            : new ServiceDatabase(schema!, new StorageOptions { Provider = "postgres", ConnectionString = postgres });
+        var engine = new DatasetEngine(database, new DatasetEngineOptions());
+        await engine.MigrateAsync();
+        var clock = Stopwatch.StartNew();
+        await using var input = File.OpenRead(file);
+        var summary = await engine.LoadAsync(
+            new DatasetUpload { DatasetName = BenchNames.Dataset, FileName = Path.GetFileName(file), SpecYaml = DetentionStayGenerator.SpecYaml(BenchNames.Dataset) }, input);
+        var seconds = clock.Elapsed.TotalSeconds;
+        Console.WriteLine(JsonSerializer.Serialize(new LoadResult(seconds, summary.RowsRead, summary.RowsStored, summary.RowsQuarantined, Memory.OwnPeakMiB())));
+        return 0;
+    }
+}
+
+/// <summary>What a child load reports.</summary>
+internal sealed record LoadResult(double Seconds, long RowsRead, long RowsStored, long RowsQuarantined, double PeakRssMiB);
+
+internal static class BenchNames
+{
+    public const string Dataset = "bench-stays";
+}
+
+/// <summary>Peak resident set sizes from /proc (Linux): a process's own, or another's sampled while it runs.</summary>
+internal static class Memory
+{
+    public static double OwnPeakMiB() => PeakMiB("/proc/self/status") ?? Process.GetCurrentProcess().PeakWorkingSet64 / 1048576.0;
+
+    /// <summary>VmHWM (peak resident set) of a process in MiB, or null when /proc does not say.</summary>
+    public static double? PeakMiB(string statusPath)
+    {
+        try
+        {
+            foreach (var line in File.ReadLines(statusPath))
+            {
+                if (line.StartsWith("VmHWM:", StringComparison.Ordinal))
+                {
+                    var kb = line["VmHWM:".Length..].Trim().Split(' ')[0];
+                    return long.Parse(kb, CultureInfo.InvariantCulture) / 1024.0;
+                }
+            }
+        }
+        catch (IOException)
+        {
+            // the process has exited
+        }
+        catch (UnauthorizedAccessException)
+        {
+            // not ours to read
+        }
+
+        return null;
+    }
+
+    /// <summary>Runs a process to the end, sampling its peak resident set every 20 ms; returns wall time, peak and output.</summary>
+    public static async Task<(double Seconds, double? PeakMiB, string Stdout, string Stderr, int ExitCode)> RunAsync(ProcessStartInfo info, string? stdin = null)
+    {
+        info.UseShellExecute = false;
+        info.RedirectStandardOutput = true;
+        info.RedirectStandardError = true;
+        info.RedirectStandardInput = stdin is not null;
+        var clock = Stopwatch.StartNew();
+        using var process = Process.Start(info) ?? throw new InvalidOperationException($"{info.FileName} did not start.");
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        if (stdin is not null)
+        {
+            await process.StandardInput.WriteAsync(stdin);
+            process.StandardInput.Close();
+        }
+
+        double? peak = null;
+        var status = $"/proc/{process.Id}/status";
+        while (!process.HasExited)
+        {
+            if (PeakMiB(status) is { } p)
+            {
+                peak = Math.Max(peak ?? 0, p);
+            }
+
+            await Task.WhenAny(process.WaitForExitAsync(), Task.Delay(20));
+        }
+
+        await process.WaitForExitAsync();
+        return (clock.Elapsed.TotalSeconds, peak, await stdout, await stderr, process.ExitCode);
+    }
+}
