@@ -322,7 +322,7 @@ public static partial class FigureExtractor
 
     // number: 1,234,567.89 | 1234.5 | .5 ; scale; percent; plus
     [GeneratedRegex(
-        @"(?<money>\$\s?)?(?<![\d.,])(?<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+)(?![\d,]\d)" +
+        @"(?<money>\$\s?)?(?<![0-9.,])(?<num>[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?|[0-9]+(?:\.[0-9]+)?|\.[0-9]+)(?![0-9,][0-9])" +
         @"(?:\s?(?<scale>thousand|million|billion|trillion)\b|(?<scale>[kKMB]|bn|mn|mln|tn)(?![A-Za-z]))?" +
         @"(?:\s?(?<pct>%|percent\b|per\s?cent\b|percentage\s+points?\b))?" +
         @"(?:\s?(?<plus>\+))?",
