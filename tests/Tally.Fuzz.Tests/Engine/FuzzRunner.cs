@@ -179,7 +179,13 @@ internal sealed class FuzzRunner(FuzzTarget target, ITestOutputHelper output, Fu
         }
         if (!signature.StartsWith("hang", StringComparison.Ordinal))
         {
-            input = await ShrinkAsync(input, signature);
+            var shrunk = await ShrinkAsync(input, signature);
+            if (shrunk.Length < input.Length)
+            {
+                // Report what the shrunk input itself does (same kind of failure, its own message).
+                (_, var shrunkWhy, var shrunkException) = await ExecuteAsync(shrunk);
+                (input, why, exception) = (shrunk, shrunkWhy ?? why, shrunkException ?? exception);
+            }
         }
         _failures.RemoveAll(f => f.Signature == signature);
         var failure = new Failure(signature, origin, seed, iteration, why, exception, input);
@@ -192,11 +198,12 @@ internal sealed class FuzzRunner(FuzzTarget target, ITestOutputHelper output, Fu
     {
         await File.WriteAllBytesAsync(_inflight, input);
         using var cts = new CancellationTokenSource();
+        FuzzOutcome.Take();
         var task = Task.Run(() => target.Run(input, cts.Token), CancellationToken.None);
         try
         {
             await task.WaitAsync(_settings.InputTimeout);
-            return ("ok", null, null);
+            return (FuzzOutcome.Take(), null, null);
         }
         catch (TimeoutException) when (!task.IsCompleted)
         {
@@ -219,7 +226,7 @@ internal sealed class FuzzRunner(FuzzTarget target, ITestOutputHelper output, Fu
             .Select(f => f.GetMethod())
             .FirstOrDefault(m => m?.DeclaringType?.Namespace?.StartsWith("Tally.", StringComparison.Ordinal) == true && m.DeclaringType.Namespace != typeof(FuzzRunner).Namespace);
         var where = frame is null ? "" : $" at {frame.DeclaringType!.Name}.{frame.Name}";
-        var words = clean ? " " + new string(e.Message.Where(c => !char.IsDigit(c)).Take(48).ToArray()) : "";
+        var words = clean || e is OracleViolation ? " " + new string(e.Message.Where(c => !char.IsDigit(c)).Take(48).ToArray()) : "";
         return $"{e.GetType().Name}{where}{words}";
     }
 

@@ -45,6 +45,19 @@ internal sealed class FuzzTarget
     public Func<byte[], string>? Describe { get; init; }
 }
 
+/// <summary>
+/// How a successful input ended, as a target wants it counted ("grpc-status 13", "http 415"): the runner reports the
+/// counts and keeps inputs that reach a new outcome as parents for more mutants. Inputs run one at a time.
+/// </summary>
+internal static class FuzzOutcome
+{
+    private static string? _label;
+
+    public static void Note(string label) => Volatile.Write(ref _label, label);
+
+    public static string Take() => Interlocked.Exchange(ref _label, null) ?? "ok";
+}
+
 /// <summary>The oracle saw something wrong that is not an exception of the code under test (e.g. a response with no gRPC status).</summary>
 internal sealed class OracleViolation(string message) : Exception(message);
 

@@ -34,67 +34,187 @@ internal static class HtmlTextExtractor
         // Configuration.Default registers no loaders: no resource is ever requested.
         using var context = BrowsingContext.New(Configuration.Default);
         var parser = new HtmlParser(new HtmlParserOptions { IsScripting = false }, context);
-        using var stream = new MemoryStream(content, writable: false);
+        using var stream = new MemoryStream(BreakPreRuns(content), writable: false);
         using var document = await parser.ParseDocumentAsync(stream, cancellationToken).ConfigureAwait(false);
         var writer = new BlockWriter();
         if (document.Body is { } body)
         {
-            Walk(body, writer, inPre: false);
+            Walk(body, writer);
         }
         else if (document.DocumentElement is { } root)
         {
-            Walk(root, writer, inPre: false);
+            Walk(root, writer);
         }
 
         var title = document.Title is { } t && !string.IsNullOrWhiteSpace(t) ? Collapse(t) : null;
         return new ExtractedDocument { Text = writer.ToString(), Type = DocumentType.Html, MediaType = "text/html", Title = title };
     }
 
-    private static void Walk(INode node, BlockWriter w, bool inPre)
+    /// <summary>
+    /// AngleSharp's tree builder reads the token after a &lt;pre&gt; or &lt;listing&gt; start tag (to drop a leading
+    /// newline) by recursion, so a run of adjacent such tags recurses once per tag: some 6,000 "&lt;pre&gt;" (30 KB)
+    /// overflow the stack and kill the process. A newline right after those start tags is dropped by that same rule,
+    /// so inserting one where another tag follows at once changes no text and ends every run. UTF-16 input (BOM) is
+    /// re-encoded as UTF-8 first, so that the scan sees the tags.
+    /// </summary>
+    internal static byte[] BreakPreRuns(byte[] content)
     {
-        foreach (var child in node.ChildNodes)
+        if (content.AsSpan().StartsWith((ReadOnlySpan<byte>)[0xFF, 0xFE]) || content.AsSpan().StartsWith((ReadOnlySpan<byte>)[0xFE, 0xFF]))
         {
-            switch (child)
+            content = [0xEF, 0xBB, 0xBF, .. Encoding.UTF8.GetBytes(DocumentTextExtractor.DecodeText(content))];
+        }
+
+        List<int>? inserts = null;
+        for (var i = content.AsSpan().IndexOf((byte)'<'); i >= 0 && i < content.Length;)
+        {
+            var end = PreStartTagEnd(content, i);
+            if (end > 0 && end + 1 < content.Length && content[end + 1] == (byte)'<')
+            {
+                (inserts ??= []).Add(end + 1);
+            }
+
+            var next = content.AsSpan(i + 1).IndexOf((byte)'<');
+            i = next < 0 ? -1 : i + 1 + next;
+        }
+
+        if (inserts is null)
+        {
+            return content;
+        }
+
+        var result = new byte[content.Length + inserts.Count];
+        var from = 0;
+        var to = 0;
+        foreach (var at in inserts)
+        {
+            content.AsSpan(from, at - from).CopyTo(result.AsSpan(to));
+            to += at - from;
+            result[to++] = (byte)'\n';
+            from = at;
+        }
+
+        content.AsSpan(from).CopyTo(result.AsSpan(to));
+        return result;
+    }
+
+    /// <summary>The index of the '&gt;' ending a &lt;pre …&gt; or &lt;listing …&gt; start tag at <paramref name="lt"/>, or -1.</summary>
+    private static int PreStartTagEnd(byte[] s, int lt)
+    {
+        var name = lt + 1;
+        var length = NameIs(s, name, "pre"u8) ? 3 : NameIs(s, name, "listing"u8) ? 7 : 0;
+        if (length == 0 || name + length >= s.Length || s[name + length] is not ((byte)'>' or (byte)'/' or (byte)' ' or (byte)'\t' or (byte)'\n' or (byte)'\r' or (byte)'\f'))
+        {
+            return -1;
+        }
+
+        byte quote = 0;
+        for (var i = name + length; i < s.Length; i++)
+        {
+            if (quote != 0)
+            {
+                quote = s[i] == quote ? (byte)0 : quote;
+            }
+            else if (s[i] is (byte)'"' or (byte)'\'')
+            {
+                quote = s[i];
+            }
+            else if (s[i] == (byte)'>')
+            {
+                return i;
+            }
+        }
+
+        return -1;
+    }
+
+    private static bool NameIs(byte[] s, int at, ReadOnlySpan<byte> lowerName)
+    {
+        if (at + lowerName.Length > s.Length)
+        {
+            return false;
+        }
+
+        for (var k = 0; k < lowerName.Length; k++)
+        {
+            if ((s[at + k] | 0x20) != lowerName[k])
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// Depth-first over the tree with an explicit stack rather than recursion: a hostile page can nest elements
+    /// 100,000 deep (the parser builds such trees without complaint), which would overflow the call stack.
+    /// </summary>
+    private static void Walk(INode root, BlockWriter w)
+    {
+        var stack = new Stack<(INode Node, bool InPre, bool Closing)>();
+        PushChildren(stack, root, inPre: false);
+        while (stack.Count > 0)
+        {
+            var (node, inPre, closing) = stack.Pop();
+            if (closing)
+            {
+                LeaveElement((IElement)node, w);
+                continue;
+            }
+
+            switch (node)
             {
                 case IText text:
                     w.Text(text.Data, inPre);
                     break;
-                case IElement e:
-                    WalkElement(e, w, inPre);
+                case IElement e when EnterElement(e, w) is { } walkChildren:
+                    if (walkChildren)
+                    {
+                        stack.Push((e, inPre, true));
+                    }
+
+                    PushChildren(stack, e, inPre || e.LocalName == "pre");
                     break;
             }
         }
     }
 
-    private static void WalkElement(IElement e, BlockWriter w, bool inPre)
+    private static void PushChildren(Stack<(INode Node, bool InPre, bool Closing)> stack, INode parent, bool inPre)
+    {
+        var children = parent.ChildNodes;
+        for (var i = children.Length - 1; i >= 0; i--)
+        {
+            stack.Push((children[i], inPre, false));
+        }
+    }
+
+    /// <summary>Writes what comes before an element's children: null to skip the element, else whether it needs <see cref="LeaveElement"/>.</summary>
+    private static bool? EnterElement(IElement e, BlockWriter w)
     {
         var name = e.LocalName;
         if (Dropped.Contains(name) || e.HasAttribute("hidden") ||
             (name == "input" && string.Equals(e.GetAttribute("type"), "hidden", StringComparison.OrdinalIgnoreCase)))
         {
-            return;
+            return null;
         }
 
         switch (name)
         {
             case "br":
                 w.Break(1);
-                return;
+                return null;
             case "td" or "th":
                 w.Cell();
-                Walk(e, w, inPre);
-                return;
+                return false;
             case "img" or "input" or "area" or "wbr":
-                return;
+                return null;
         }
 
-        var paragraph = ParagraphBlocks.Contains(name);
-        var line = !paragraph && LineBlocks.Contains(name);
-        if (paragraph)
+        if (ParagraphBlocks.Contains(name))
         {
             w.Break(2);
         }
-        else if (line)
+        else if (LineBlocks.Contains(name))
         {
             w.Break(1);
         }
@@ -109,17 +229,10 @@ internal static class HtmlTextExtractor
             w.Raw("• ");
         }
 
-        Walk(e, w, inPre || name == "pre");
-
-        if (paragraph)
-        {
-            w.Break(2);
-        }
-        else if (line)
-        {
-            w.Break(1);
-        }
+        return ParagraphBlocks.Contains(name) || LineBlocks.Contains(name);
     }
+
+    private static void LeaveElement(IElement e, BlockWriter w) => w.Break(ParagraphBlocks.Contains(e.LocalName) ? 2 : 1);
 
     private static string Collapse(string s) => string.Join(' ', s.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries));
 

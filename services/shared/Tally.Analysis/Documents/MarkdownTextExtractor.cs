@@ -56,7 +56,9 @@ internal static partial class MarkdownTextExtractor
             var heading = HeadingRegex().Match(line);
             if (heading.Success)
             {
-                line = heading.Groups["text"].Value;
+                // The optional closing sequence ("## Title ##") is cut here, not by the regex: a lazy heading text followed
+                // by \s*#*\s*$ backtracks quadratically on a long run of spaces (a 64 KB heading line took minutes).
+                line = heading.Groups["text"].Value.TrimEnd().TrimEnd('#').TrimEnd();
                 title ??= Inline(line).Trim();
                 sb.Append('\n').Append(Inline(line)).Append("\n\n");
                 previous = string.Empty;
@@ -122,7 +124,7 @@ internal static partial class MarkdownTextExtractor
     [GeneratedRegex(@"^\s{0,3}>\s?")]
     private static partial Regex BlockquoteRegex();
 
-    [GeneratedRegex(@"^\s{0,3}#{1,6}(?:\s+(?<text>.*?))?\s*#*\s*$")]
+    [GeneratedRegex(@"^\s{0,3}#{1,6}(?:\s+(?<text>.*)|#*\s*)$")]
     private static partial Regex HeadingRegex();
 
     [GeneratedRegex(@"^\s*\|?\s*:?-{3,}:?\s*(?:\|\s*:?-{3,}:?\s*)*\|?\s*$")]
