@@ -53,24 +53,24 @@ internal sealed class XlsxRowReader : IRowReader
             Encoding.RegisterProvider(CodePagesEncodingProvider.Instance);
         }
 
-        IExcelDataReader excel;
+        IExcelDataReader? excel = null;
         try
         {
             excel = ExcelReaderFactory.CreateOpenXmlReader(seekable, new ExcelReaderConfiguration { LeaveOpen = true });
+            var names = new List<string>();
+            do
+            {
+                names.Add(excel.Name);
+            }
+            while (excel.NextResult()); // parses each sheet's start: damaged XML throws here too
+            excel.Reset();
+            return new XlsxRowReader(excel, seekable.Length) { SheetNames = names };
         }
         catch (Exception e) when (e is InvalidDataException or ExcelDataReader.Exceptions.HeaderException or ExcelDataReader.Exceptions.ExcelReaderException or InvalidOperationException or System.Xml.XmlException)
         {
+            excel?.Dispose();
             throw new DatasetFormatException($"The workbook cannot be read: {e.Message.TrimEnd('.')}. Open it in Excel and save it again as .xlsx.", e);
         }
-
-        var names = new List<string>();
-        do
-        {
-            names.Add(excel.Name);
-        }
-        while (excel.NextResult());
-        excel.Reset();
-        return new XlsxRowReader(excel, seekable.Length) { SheetNames = names };
     }
 
     public string Cell(int index)
@@ -204,7 +204,18 @@ internal static class ZipGuard
 
         using (zip)
         {
-            if (zip.GetEntry("xl/workbook.xml") is null)
+            ZipArchiveEntry? workbook;
+            try
+            {
+                // The central directory is read here, not by the constructor: a damaged one throws now.
+                workbook = zip.GetEntry("xl/workbook.xml");
+            }
+            catch (InvalidDataException e)
+            {
+                throw new DatasetFormatException($"'{fileName}' starts like a zip archive but its directory is damaged ({e.Message.TrimEnd('.')}); it is probably cut short. Upload the complete file.", e);
+            }
+
+            if (workbook is null)
             {
                 throw new DatasetFormatException($"'{fileName}' is a zip archive but not an Excel workbook (it has no xl/workbook.xml).");
             }

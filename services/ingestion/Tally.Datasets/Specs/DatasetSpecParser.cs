@@ -79,6 +79,11 @@ public static partial class DatasetSpecParser
         {
             throw new DatasetSpecException([$"{origin}:1:1: YAML error: {e.Message} (a mapping probably repeats a field name)."]);
         }
+        catch (InvalidOperationException)
+        {
+            // YamlDotNet's scanner gives up this way on some broken flow collections (e.g. an unclosed "{[" at the end).
+            throw new DatasetSpecException([$"{origin}:1:1: YAML syntax error: the spec ends inside an unclosed '[' or '{{' or is otherwise malformed; check brackets and quoting."]);
+        }
 
         if (stream.Documents.Count != 1 || stream.Documents[0].RootNode is not YamlMappingNode root)
         {

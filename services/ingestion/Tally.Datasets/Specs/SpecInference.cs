@@ -78,6 +78,12 @@ public static class SpecInference
             columns.Add(Column(name, head.Length == 0 ? name : head, values));
         }
 
+        if (columns.Count == 0)
+        {
+            // Otherwise the spec below would declare no columns, and fail to parse with a message about YAML.
+            throw new DatasetFormatException($"'{fileName}' has no column with a header or a value in its first rows: there is nothing to infer a spec from.");
+        }
+
         var notes = new List<string>
         {
             $"Types come from the first {rows.Count:N0} data rows; rows further down that do not fit will be quarantined, so review the types.",
@@ -94,7 +100,7 @@ public static class SpecInference
             : $"'{vintage.Name}' looks like the vintage (data pull) date{(published is null ? "" : $" and '{published.Name}' like the publication date")}.");
 
         var yaml = new StringBuilder();
-        yaml.Append(CultureInfo.InvariantCulture, $"# Inferred from '{fileName}'{(sheet is null ? "" : $" sheet '{sheet}'")} ({rows.Count:N0} sample rows). Review before use.\n");
+        yaml.Append(CultureInfo.InvariantCulture, $"# Inferred from {Quote(fileName)}{(sheet is null ? "" : $" sheet {Quote(sheet)}")} ({rows.Count:N0} sample rows). Review before use.\n");
         yaml.Append(CultureInfo.InvariantCulture, $"dataset: {datasetName}\n");
         yaml.Append("tables:\n");
         yaml.Append(CultureInfo.InvariantCulture, $"  - name: {tableName}\n");
@@ -228,5 +234,50 @@ public static class SpecInference
         return id.Length > 48 ? id[..48].TrimEnd('_') : id;
     }
 
-    private static string Quote(string text) => "'" + text.Replace("'", "''", StringComparison.Ordinal) + "'";
+    /// <summary>
+    /// A YAML scalar holding exactly <paramref name="text"/>: single-quoted when every character may stand in YAML as
+    /// it is, else double-quoted with escapes. Headers and sheet names come from uploads and may hold line breaks,
+    /// control characters or a byte-order mark, which YAML refuses raw (or folds into spaces, so the header no longer matched).
+    /// </summary>
+    internal static string Quote(string text)
+    {
+        var plain = true;
+        for (var i = 0; i < text.Length && plain; i++)
+        {
+            plain = IsPlain(text[i]);
+        }
+
+        if (plain)
+        {
+            return "'" + text.Replace("'", "''", StringComparison.Ordinal) + "'";
+        }
+
+        var quoted = new StringBuilder(text.Length + 8).Append('"');
+        for (var i = 0; i < text.Length; i++)
+        {
+            var c = text[i];
+            if (c is '"' or '\\')
+            {
+                quoted.Append('\\').Append(c);
+            }
+            else if (char.IsHighSurrogate(c) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]))
+            {
+                quoted.Append(c).Append(text[++i]); // a character outside the BMP, printable as it is
+            }
+            else if (IsPlain(c))
+            {
+                quoted.Append(c);
+            }
+            else
+            {
+                // A lone surrogate has no escape YAML accepts: it becomes U+FFFD.
+                quoted.Append(CultureInfo.InvariantCulture, $"\\u{(char.IsSurrogate(c) ? 0xFFFD : c):X4}");
+            }
+        }
+
+        return quoted.Append('"').ToString();
+    }
+
+    /// <summary>Printable in YAML (c-printable, less line breaks, tabs and the byte-order mark).</summary>
+    private static bool IsPlain(char c) => c is >= ' ' and <= '~' or (>= '\u00A0' and < '\uD800') or (>= '\uE000' and <= '\uFFFD' and not '\uFEFF');
 }

@@ -63,6 +63,12 @@ internal sealed partial class CatalogParser(Diagnostics diagnostics)
             diagnostics.Add(file.Start, $"YAML error: {e.Message} (a mapping probably repeats a field name).");
             return [];
         }
+        catch (InvalidOperationException)
+        {
+            // YamlDotNet's scanner gives up this way on some broken flow collections (e.g. an unclosed "{[" at the end).
+            diagnostics.Add(file.Start, "YAML syntax error: the file ends inside an unclosed '[' or '{' or is otherwise malformed; check brackets and quoting.");
+            return [];
+        }
 
         if (stream.Documents.Count == 0)
         {
