@@ -198,12 +198,12 @@ internal sealed class FuzzRunner(FuzzTarget target, ITestOutputHelper output, Fu
     {
         await File.WriteAllBytesAsync(_inflight, input);
         using var cts = new CancellationTokenSource();
-        FuzzOutcome.Take();
+        var label = FuzzOutcome.Begin();
         var task = Task.Run(() => target.Run(input, cts.Token), CancellationToken.None);
         try
         {
             await task.WaitAsync(_settings.InputTimeout);
-            return (FuzzOutcome.Take(), null, null);
+            return (label.Value ?? "ok", null, null);
         }
         catch (TimeoutException) when (!task.IsCompleted)
         {
@@ -226,7 +226,9 @@ internal sealed class FuzzRunner(FuzzTarget target, ITestOutputHelper output, Fu
             .Select(f => f.GetMethod())
             .FirstOrDefault(m => m?.DeclaringType?.Namespace?.StartsWith("Tally.", StringComparison.Ordinal) == true && m.DeclaringType.Namespace != typeof(FuzzRunner).Namespace);
         var where = frame is null ? "" : $" at {frame.DeclaringType!.Name}.{frame.Name}";
-        var words = clean || e is OracleViolation ? " " + new string(e.Message.Where(c => !char.IsDigit(c)).Take(48).ToArray()) : "";
+        var words = clean || e is OracleViolation
+            ? " " + string.Join(' ', new string(e.Message.Where(c => !char.IsDigit(c)).Take(96).ToArray()).Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries))
+            : "";
         return $"{e.GetType().Name}{where}{words}";
     }
 

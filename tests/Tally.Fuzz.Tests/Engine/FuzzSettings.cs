@@ -7,7 +7,7 @@ namespace Tally.Fuzz.Tests.Engine;
 /// <list type="bullet">
 /// <item><c>TALLY_FUZZ_ITERATIONS</c> — mutated inputs per target and seed, scaled by each target's cost (default 200).</item>
 /// <item><c>TALLY_FUZZ_SEED</c> — run this seed only (replay a failure); otherwise the fixed CI seed plus one taken from the clock.</item>
-/// <item><c>TALLY_FUZZ_SECONDS</c> — a time budget per target: keep going (fresh seeds) until it is spent (<c>make fuzz</c>).</item>
+/// <item><c>TALLY_FUZZ_SECONDS</c> — a time budget per target: start from a fresh seed and keep going (next seeds) until it is spent (<c>make fuzz</c>).</item>
 /// <item><c>TALLY_FUZZ_SAVE</c> — 1 writes each new failing input into Regressions/&lt;target&gt;/ in the source tree.</item>
 /// <item><c>TALLY_FUZZ_TIMEOUT_MS</c> — per-input limit; an input still running after it is a hang (default 10000).</item>
 /// <item><c>TALLY_FUZZ_MAX_BYTES</c> — largest input the mutator builds (default 64 KiB; <c>make fuzz</c> uses 1 MiB).</item>
@@ -50,7 +50,8 @@ internal sealed record FuzzSettings
         }
         if (Int("TALLY_FUZZ_SECONDS") is { } seconds && seconds > 0)
         {
-            settings = settings with { Budget = TimeSpan.FromSeconds(seconds) };
+            // A long run (make fuzz) starts from a fresh seed only: the fixed one is CI's, and CI runs it every time.
+            settings = settings with { Budget = TimeSpan.FromSeconds(seconds), Seeds = settings.SeedFromEnvironment ? settings.Seeds : [settings.Seeds[^1]] };
         }
         if (Int("TALLY_FUZZ_TIMEOUT_MS") is { } timeout && timeout > 0)
         {

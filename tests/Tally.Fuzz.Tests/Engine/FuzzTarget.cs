@@ -51,11 +51,19 @@ internal sealed class FuzzTarget
 /// </summary>
 internal static class FuzzOutcome
 {
-    private static string? _label;
+    // The runner puts a fresh box here before each input; the input's task inherits it (tests of other targets may run
+    // in parallel, each with its own box), writes its label into it, and the runner reads it back.
+    private static readonly AsyncLocal<System.Runtime.CompilerServices.StrongBox<string?>?> Box = new();
 
-    public static void Note(string label) => Volatile.Write(ref _label, label);
+    public static void Note(string label)
+    {
+        if (Box.Value is { } box)
+        {
+            box.Value = label;
+        }
+    }
 
-    public static string Take() => Interlocked.Exchange(ref _label, null) ?? "ok";
+    internal static System.Runtime.CompilerServices.StrongBox<string?> Begin() => Box.Value = new System.Runtime.CompilerServices.StrongBox<string?>();
 }
 
 /// <summary>The oracle saw something wrong that is not an exception of the code under test (e.g. a response with no gRPC status).</summary>

@@ -171,6 +171,7 @@ public sealed class YamlFuzzTests(ITestOutputHelper output)
                                 throw new OracleViolation(errors.Count == 0 ? "the catalog failed to load without listing an error"
                                     : $"a catalog error without file, line or message: '{bad}'");
                             }
+                            FuzzOutcome.Note("errors: " + new string(errors[0].Message.Where(c => !char.IsDigit(c)).Take(40).ToArray()));
                         }
                         else if (catalog is null || catalog.Metrics.Length == 0)
                         {

@@ -66,7 +66,7 @@ internal sealed class XlsxRowReader : IRowReader
             excel.Reset();
             return new XlsxRowReader(excel, seekable.Length) { SheetNames = names };
         }
-        catch (Exception e) when (e is InvalidDataException or ExcelDataReader.Exceptions.HeaderException or ExcelDataReader.Exceptions.ExcelReaderException or InvalidOperationException or System.Xml.XmlException)
+        catch (Exception e) when (IsReaderFailure(e))
         {
             excel?.Dispose();
             throw new DatasetFormatException($"The workbook cannot be read: {e.Message.TrimEnd('.')}. Open it in Excel and save it again as .xlsx.", e);
@@ -113,13 +113,23 @@ internal sealed class XlsxRowReader : IRowReader
                 }
             }
         }
-        catch (Exception e) when (e is System.Xml.XmlException or InvalidDataException or ExcelDataReader.Exceptions.ExcelReaderException)
+        catch (Exception e) when (IsReaderFailure(e))
         {
             throw new DatasetFormatException($"Sheet '{Sheet}' row {_sheetRow + 1} cannot be read: {e.Message.TrimEnd('.')}. Open the workbook in Excel and save it again.", e);
         }
 
         return ValueTask.FromResult(false);
     }
+
+    /// <summary>
+    /// What ExcelDataReader throws on a damaged or hostile workbook: besides its own and XML errors, whatever its parsing
+    /// meets (int.Parse of a missing or huge sheetId, a missing part, a cell reference out of range). Each means the
+    /// file cannot be read, which is INVALID_ARGUMENT for the upload, not a failure of the service.
+    /// </summary>
+    private static bool IsReaderFailure(Exception e) => e is InvalidDataException or ExcelDataReader.Exceptions.HeaderException
+        or ExcelDataReader.Exceptions.ExcelReaderException or InvalidOperationException or System.Xml.XmlException or FormatException
+        or OverflowException or ArgumentException or IndexOutOfRangeException or NullReferenceException or InvalidCastException
+        or KeyNotFoundException;
 
     private void Load()
     {

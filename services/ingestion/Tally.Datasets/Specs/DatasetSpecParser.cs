@@ -66,6 +66,11 @@ public static partial class DatasetSpecParser
         ArgumentNullException.ThrowIfNull(yaml);
         var ctx = new Context(origin);
         var stream = new YamlStream();
+        if (Tally.Catalog.YamlNesting.FindTooDeep(yaml) is { } deep)
+        {
+            throw new DatasetSpecException([$"{origin}:{deep.Line}:{deep.Column}: the YAML nests mappings or lists more than {Tally.Catalog.YamlNesting.MaxDepth} levels deep; a dataset spec needs a handful."]);
+        }
+
         try
         {
             stream.Load(new StringReader(yaml));

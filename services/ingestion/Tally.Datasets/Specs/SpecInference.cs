@@ -78,6 +78,14 @@ public static class SpecInference
             columns.Add(Column(name, head.Length == 0 ? name : head, values));
         }
 
+        // A spec tells columns apart by header, compared ignoring case, spacing and punctuation ("Book Out" = "book_out").
+        if (columns.GroupBy(c => HeaderMatcher.Normalize(c.Header)).FirstOrDefault(g => g.Count() > 1) is { } same)
+        {
+            throw new DatasetFormatException(
+                $"'{fileName}' has columns whose headers read the same once case, spacing and punctuation are ignored " +
+                $"({string.Join(", ", same.Select(c => Quote(c.Header)))}): rename them so that each column can be told apart, or upload a spec for the file.");
+        }
+
         if (columns.Count == 0)
         {
             // Otherwise the spec below would declare no columns, and fail to parse with a message about YAML.

@@ -44,6 +44,13 @@ internal sealed partial class CatalogParser(Diagnostics diagnostics)
     public IReadOnlyList<(YamlNode Node, string Path)> OpenList(YamlFile file, string text, string listKey)
     {
         var stream = new YamlStream();
+        if (YamlNesting.FindTooDeep(text) is { } deep)
+        {
+            diagnostics.Add(new SourcePosition(file.Path, checked((int)deep.Line), checked((int)deep.Column)),
+                $"mappings or lists nest more than {YamlNesting.MaxDepth} levels deep here; catalog entries need a handful.");
+            return [];
+        }
+
         try
         {
             using var reader = new StringReader(text);
