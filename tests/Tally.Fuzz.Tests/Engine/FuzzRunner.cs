@@ -89,7 +89,7 @@ internal sealed class FuzzRunner(FuzzTarget target, ITestOutputHelper output, Fu
                 else
                 {
                     var parent = rng.Pick(pool);
-                    input = target.Mutate is not null && rng.OneIn(2) ? target.Mutate(parent, rng, pool) : mutator.Mutate(parent, pool);
+                    input = target.Mutate is not null && !rng.OneIn(target.PlainOneIn) ? target.Mutate(parent, rng, pool) : mutator.Mutate(parent, pool);
                     origin = "mutant";
                 }
                 await RunOneAsync(input, origin, seed, i, pool);
@@ -106,7 +106,8 @@ internal sealed class FuzzRunner(FuzzTarget target, ITestOutputHelper output, Fu
             await ProbeAsync("at the end");
         }
         File.Delete(_inflight);
-        var outcomes = string.Join(", ", _outcomes.OrderByDescending(o => o.Value).Take(8).Select(o => $"{o.Key} ×{o.Value}"));
+        var outcomes = string.Join(", ", _outcomes.OrderByDescending(o => o.Value).Take(8).Select(o => $"{o.Key} ×{o.Value}")) +
+            (_outcomes.Count > 8 ? $" and {_outcomes.Count - 8} more kinds" : "") + (_outcomes.TryGetValue("ok", out var ok) ? $"; ok ×{ok}" : "; ok ×0");
         Say($"fuzz {target.Name}: {regressions} regression inputs replayed, {executed} inputs run in {clock.Elapsed.TotalSeconds:0.0} s, " +
             $"{_failures.Count} failures; outcomes: {outcomes}");
         WriteLog();

@@ -5,7 +5,7 @@ namespace Tally.Fuzz.Tests.Engine;
 /// <summary>
 /// How long and with what seeds to fuzz, from the environment:
 /// <list type="bullet">
-/// <item><c>TALLY_FUZZ_ITERATIONS</c> — mutated inputs per target and seed, scaled by each target's cost (default 200).</item>
+/// <item><c>TALLY_FUZZ_ITERATIONS</c> — mutated inputs per target and seed, scaled by each target's cost (default 400).</item>
 /// <item><c>TALLY_FUZZ_SEED</c> — run this seed only (replay a failure); otherwise the fixed CI seed plus one taken from the clock.</item>
 /// <item><c>TALLY_FUZZ_SECONDS</c> — a time budget per target: start from a fresh seed and keep going (next seeds) until it is spent (<c>make fuzz</c>).</item>
 /// <item><c>TALLY_FUZZ_SAVE</c> — 1 writes each new failing input into Regressions/&lt;target&gt;/ in the source tree.</item>
@@ -18,7 +18,7 @@ internal sealed record FuzzSettings
     /// <summary>The seed every CI run starts with, so CI's first half is the same everywhere.</summary>
     public const ulong FixedSeed = 20_250_707;
 
-    public int Iterations { get; init; } = 200;
+    public int Iterations { get; init; } = 400;
     public IReadOnlyList<ulong> Seeds { get; init; } = [FixedSeed];
     public bool SeedFromEnvironment { get; init; }
     public TimeSpan? Budget { get; init; }

@@ -29,8 +29,11 @@ internal sealed class FuzzTarget
     /// <summary>How often (one in N) an iteration takes a generated input instead of a mutant.</summary>
     public int GenerateOneIn { get; init; } = 4;
 
-    /// <summary>A format-aware mutator (frames, zip parts, catalog files), used for half of the mutants when set.</summary>
+    /// <summary>A format-aware mutator (frames, zip parts, catalog files); when set, it makes every mutant but one in <see cref="PlainOneIn"/>.</summary>
     public Func<byte[], FuzzRandom, IReadOnlyList<byte[]>, byte[]>? Mutate { get; init; }
+
+    /// <summary>With <see cref="Mutate"/>: one mutant in this many is a plain byte mutant (default 2).</summary>
+    public int PlainOneIn { get; init; } = 2;
 
     /// <summary>Relative cost of one input: the iterations of a run are TALLY_FUZZ_ITERATIONS / Cost.</summary>
     public double Cost { get; init; } = 1;

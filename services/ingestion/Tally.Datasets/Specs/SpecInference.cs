@@ -71,7 +71,10 @@ public static class SpecInference
             var name = Identifier(head, $"column_{i + 1}");
             for (var n = 2; !used.Add(name); n++)
             {
-                name = $"{Identifier(head, "column")}_{n}";
+                // The suffix must fit in the 48 characters a column name may have (long headers sharing a prefix).
+                var stem = Identifier(head, "column");
+                var suffix = $"_{n}";
+                name = (stem.Length + suffix.Length > MaxIdentifier ? stem[..(MaxIdentifier - suffix.Length)].TrimEnd('_') : stem) + suffix;
             }
 
             var values = rows.Select(r => i < r.Length ? r[i].Trim() : "").ToList();
@@ -239,8 +242,11 @@ public static class SpecInference
             id = "c_" + id;
         }
 
-        return id.Length > 48 ? id[..48].TrimEnd('_') : id;
+        return id.Length > MaxIdentifier ? id[..MaxIdentifier].TrimEnd('_') : id;
     }
+
+    /// <summary>Longest table or column name a spec accepts.</summary>
+    private const int MaxIdentifier = 48;
 
     /// <summary>
     /// A YAML scalar holding exactly <paramref name="text"/>: single-quoted when every character may stand in YAML as
