@@ -36,7 +36,7 @@ public static class YamlNesting
                 }
             }
         }
-        catch (Exception e) when (e is YamlException or InvalidOperationException)
+        catch (Exception e) when (e is YamlException or InvalidOperationException or ArgumentException)
         {
             // Malformed: the load that follows reports it, with its position.
         }

@@ -106,8 +106,10 @@ internal sealed class FuzzRunner(FuzzTarget target, ITestOutputHelper output, Fu
             await ProbeAsync("at the end");
         }
         File.Delete(_inflight);
-        var outcomes = string.Join(", ", _outcomes.OrderByDescending(o => o.Value).Take(8).Select(o => $"{o.Key} ×{o.Value}")) +
-            (_outcomes.Count > 8 ? $" and {_outcomes.Count - 8} more kinds" : "") + (_outcomes.TryGetValue("ok", out var ok) ? $"; ok ×{ok}" : "; ok ×0");
+        var top = _outcomes.OrderByDescending(o => o.Value).Take(8).ToList();
+        var outcomes = string.Join(", ", top.Select(o => $"{o.Key} ×{o.Value}")) +
+            (_outcomes.Count > 8 ? $" and {_outcomes.Count - 8} more kinds" : "") +
+            (top.Any(o => o.Key == "ok") ? "" : $" (ok ×{_outcomes.GetValueOrDefault("ok")})");
         Say($"fuzz {target.Name}: {regressions} regression inputs replayed, {executed} inputs run in {clock.Elapsed.TotalSeconds:0.0} s, " +
             $"{_failures.Count} failures; outcomes: {outcomes}");
         WriteLog();

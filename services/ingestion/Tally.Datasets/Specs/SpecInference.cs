@@ -292,6 +292,7 @@ public static class SpecInference
         return quoted.Append('"').ToString();
     }
 
-    /// <summary>Printable in YAML (c-printable, less line breaks, tabs and the byte-order mark).</summary>
-    private static bool IsPlain(char c) => c is >= ' ' and <= '~' or (>= '\u00A0' and < '\uD800') or (>= '\uE000' and <= '\uFFFD' and not '\uFEFF');
+    /// <summary>Printable in YAML (c-printable, less line breaks — U+2028 and U+2029 are line breaks to YAML too — tabs and the byte-order mark).</summary>
+    private static bool IsPlain(char c) =>
+        c is >= ' ' and <= '~' or (>= '\u00A0' and < '\uD800' and not ('\u2028' or '\u2029')) or (>= '\uE000' and <= '\uFFFD' and not '\uFEFF');
 }

@@ -34,7 +34,7 @@ internal static class HtmlTextExtractor
         // Configuration.Default registers no loaders: no resource is ever requested.
         using var context = BrowsingContext.New(Configuration.Default);
         var parser = new HtmlParser(new HtmlParserOptions { IsScripting = false }, context);
-        using var stream = new MemoryStream(BreakPreRuns(content), writable: false);
+        using var stream = new MemoryStream(CheckNesting(content), writable: false);
         using var document = await parser.ParseDocumentAsync(stream, cancellationToken).ConfigureAwait(false);
         var writer = new BlockWriter();
         if (document.Body is { } body)
@@ -50,99 +50,189 @@ internal static class HtmlTextExtractor
         return new ExtractedDocument { Text = writer.ToString(), Type = DocumentType.Html, MediaType = "text/html", Title = title };
     }
 
+    /// <summary>Deepest element nesting accepted. Browsers flatten trees beyond 512 levels; real pages stay far below.</summary>
+    internal const int MaxDepth = 1000;
+
+    private static readonly HashSet<string> VoidElements = new(StringComparer.Ordinal)
+    {
+        "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source", "track", "wbr", "keygen",
+        "basefont", "bgsound", "frame", "image",
+    };
+
+    /// <summary>Elements whose end tag may be left out: the parser closes them by itself, so they do not pile up.</summary>
+    private static readonly HashSet<string> OptionalEnd = new(StringComparer.Ordinal)
+    {
+        "html", "head", "body", "p", "li", "dt", "dd", "rt", "rp", "rb", "rtc", "optgroup", "option", "colgroup", "caption", "thead", "tbody",
+        "tfoot", "tr", "td", "th",
+    };
+
+    /// <summary>Elements whose content is text up to their end tag.</summary>
+    private static readonly HashSet<string> RawText = new(StringComparer.Ordinal)
+    {
+        "script", "style", "textarea", "title", "xmp", "iframe", "noembed", "noframes",
+    };
+
     /// <summary>
-    /// AngleSharp's tree builder reads the token after a &lt;pre&gt; or &lt;listing&gt; start tag (to drop a leading
-    /// newline) by recursion, so a run of adjacent such tags recurses once per tag: some 6,000 "&lt;pre&gt;" (30 KB)
-    /// overflow the stack and kill the process. A newline right after those start tags is dropped by that same rule,
-    /// so inserting one where another tag follows at once changes no text and ends every run. UTF-16 input (BOM) is
-    /// re-encoded as UTF-8 first, so that the scan sees the tags.
+    /// Refuses a document nested deeper than <see cref="MaxDepth"/> before AngleSharp sees it. AngleSharp's tree
+    /// builder does work proportional to the depth at every tag (scope checks walk the stack of open elements) and
+    /// reads the token after a &lt;pre&gt; or &lt;listing&gt; start tag by recursion: 50,000 nested &lt;div&gt;s took
+    /// minutes, and 6,000 adjacent &lt;pre&gt;s (30 KB) overflowed the stack and killed the process. A linear scan of
+    /// the tags keeps a stack of open elements as the parser would (void and optional-end elements and raw text apart;
+    /// an end tag closes up to its element). UTF-16 input (BOM) is re-encoded as UTF-8 first so that the scan sees tags.
     /// </summary>
-    internal static byte[] BreakPreRuns(byte[] content)
+    internal static byte[] CheckNesting(byte[] content)
     {
         if (content.AsSpan().StartsWith((ReadOnlySpan<byte>)[0xFF, 0xFE]) || content.AsSpan().StartsWith((ReadOnlySpan<byte>)[0xFE, 0xFF]))
         {
             content = [0xEF, 0xBB, 0xBF, .. Encoding.UTF8.GetBytes(DocumentTextExtractor.DecodeText(content))];
         }
 
-        List<int>? inserts = null;
-        for (var i = content.AsSpan().IndexOf((byte)'<'); i >= 0 && i < content.Length;)
+        var s = content.AsSpan();
+        var open = new List<string>();
+        var i = s.IndexOf((byte)'<');
+        while (i >= 0 && i + 1 < s.Length)
         {
-            var end = PreStartTagEnd(content, i);
-            if (end > 0 && end + 1 < content.Length && content[end + 1] == (byte)'<')
+            int next;
+            if (s[(i + 1)..].StartsWith("!--"u8))
             {
-                (inserts ??= []).Add(end + 1);
+                var close = s[(i + 4)..].IndexOf("-->"u8);
+                if (close < 0)
+                {
+                    break;
+                }
+
+                next = i + 4 + close + 3;
+            }
+            else
+            {
+                var end = s[i + 1] == (byte)'/';
+                var name = TagName(s[(i + (end ? 2 : 1))..]);
+                var tagEnd = name is null ? -1 : TagEnd(s, i);
+                if (name is null || tagEnd < 0)
+                {
+                    next = i + 1;
+                }
+                else
+                {
+                    next = tagEnd + 1;
+                    if (end)
+                    {
+                        var at = open.LastIndexOf(name);
+                        if (at >= 0)
+                        {
+                            open.RemoveRange(at, open.Count - at);
+                        }
+                    }
+                    else if (name == "plaintext")
+                    {
+                        break; // everything after it is text
+                    }
+                    else if (RawText.Contains(name))
+                    {
+                        var close = RawTextEnd(s, next, name);
+                        if (close < 0)
+                        {
+                            break;
+                        }
+
+                        next = close;
+                    }
+                    else if (!VoidElements.Contains(name) && !OptionalEnd.Contains(name))
+                    {
+                        open.Add(name);
+                        if (open.Count > MaxDepth)
+                        {
+                            throw new DocumentExtractionException(
+                                $"The HTML nests elements more than {MaxDepth:N0} levels deep (<{name}> at byte {i:N0}); it is refused as broken or hostile, since parsing it would take time that grows with the square of the depth.");
+                        }
+                    }
+                }
             }
 
-            var next = content.AsSpan(i + 1).IndexOf((byte)'<');
-            i = next < 0 ? -1 : i + 1 + next;
+            var further = next < s.Length ? s[next..].IndexOf((byte)'<') : -1;
+            i = further < 0 ? -1 : next + further;
         }
 
-        if (inserts is null)
-        {
-            return content;
-        }
-
-        var result = new byte[content.Length + inserts.Count];
-        var from = 0;
-        var to = 0;
-        foreach (var at in inserts)
-        {
-            content.AsSpan(from, at - from).CopyTo(result.AsSpan(to));
-            to += at - from;
-            result[to++] = (byte)'\n';
-            from = at;
-        }
-
-        content.AsSpan(from).CopyTo(result.AsSpan(to));
-        return result;
+        return content;
     }
 
-    /// <summary>The index of the '&gt;' ending a &lt;pre …&gt; or &lt;listing …&gt; start tag at <paramref name="lt"/>, or -1.</summary>
-    private static int PreStartTagEnd(byte[] s, int lt)
+    /// <summary>A tag name, lower-cased (ASCII letters, digits, '-' and ':', at most 32), or null when none starts here.</summary>
+    private static string? TagName(ReadOnlySpan<byte> s)
     {
-        var name = lt + 1;
-        var length = NameIs(s, name, "pre"u8) ? 3 : NameIs(s, name, "listing"u8) ? 7 : 0;
-        if (length == 0 || name + length >= s.Length || s[name + length] is not ((byte)'>' or (byte)'/' or (byte)' ' or (byte)'\t' or (byte)'\n' or (byte)'\r' or (byte)'\f'))
+        if (s.IsEmpty || !char.IsAsciiLetter((char)s[0]))
         {
-            return -1;
+            return null;
         }
 
-        byte quote = 0;
-        for (var i = name + length; i < s.Length; i++)
+        var length = 1;
+        while (length < s.Length && length <= 32 && (char.IsAsciiLetterOrDigit((char)s[length]) || s[length] is (byte)'-' or (byte)':'))
         {
+            length++;
+        }
+
+        Span<char> name = stackalloc char[length];
+        for (var k = 0; k < length; k++)
+        {
+            name[k] = char.ToLowerInvariant((char)s[k]);
+        }
+
+        return new string(name);
+    }
+
+    /// <summary>The '&gt;' ending the tag at <paramref name="lt"/> (quotes after '=' respected), or -1 within 4 KB.</summary>
+    private static int TagEnd(ReadOnlySpan<byte> s, int lt)
+    {
+        byte quote = 0;
+        var afterEquals = false;
+        for (var i = lt + 1; i < s.Length && i - lt < 4096; i++)
+        {
+            var c = s[i];
             if (quote != 0)
             {
-                quote = s[i] == quote ? (byte)0 : quote;
+                if (c == quote)
+                {
+                    quote = 0;
+                    afterEquals = false;
+                }
             }
-            else if (s[i] is (byte)'"' or (byte)'\'')
-            {
-                quote = s[i];
-            }
-            else if (s[i] == (byte)'>')
+            else if (c == (byte)'>')
             {
                 return i;
+            }
+            else if (c is (byte)'"' or (byte)'\'' && afterEquals)
+            {
+                quote = c;
+            }
+            else if (c is not ((byte)' ' or (byte)'\t' or (byte)'\n' or (byte)'\r' or (byte)'\f'))
+            {
+                afterEquals = c == (byte)'=';
             }
         }
 
         return -1;
     }
 
-    private static bool NameIs(byte[] s, int at, ReadOnlySpan<byte> lowerName)
+    /// <summary>Where "&lt;/name" (any case) starts at or after <paramref name="from"/>, or -1.</summary>
+    private static int RawTextEnd(ReadOnlySpan<byte> s, int from, string name)
     {
-        if (at + lowerName.Length > s.Length)
+        for (var i = from; i < s.Length;)
         {
-            return false;
-        }
-
-        for (var k = 0; k < lowerName.Length; k++)
-        {
-            if ((s[at + k] | 0x20) != lowerName[k])
+            var at = s[i..].IndexOf("</"u8);
+            if (at < 0)
             {
-                return false;
+                return -1;
             }
+
+            i += at;
+            if (TagName(s[(i + 2)..]) == name)
+            {
+                return i;
+            }
+
+            i += 2;
         }
 
-        return true;
+        return -1;
     }
 
     /// <summary>

@@ -160,7 +160,8 @@ internal static partial class MarkdownTextExtractor
     [GeneratedRegex(@"^\s{0,3}#{1,6}(?:\s+(?<text>.*)|#*\s*)$")]
     private static partial Regex HeadingRegex();
 
-    [GeneratedRegex(@"^\s*\|?\s*:?-{3,}:?\s*(?:\|\s*:?-{3,}:?\s*)*\|?\s*$")]
+    // "\s*\|?\s*" would split a run of spaces every possible way before failing: quadratic on a long blank-ish line.
+    [GeneratedRegex(@"^\s*(?:\|\s*)?:?-{3,}:?\s*(?:\|\s*:?-{3,}:?\s*)*(?:\|\s*)?$")]
     private static partial Regex TableSeparatorRegex();
 
     [GeneratedRegex(@"^(?<indent>\s*)[-*+]\s+")]
