@@ -11,7 +11,7 @@ DOTNET    := DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 dotnet
 ALLINONE  := services/allinone/Tally.AllInOne
 INTEROP   := tests/Tally.Interop.Server
 
-.PHONY: help build run test bench interop-server infra-up infra-down up down clean restore-check ingest-seeds images check-deploy
+.PHONY: help build run test fuzz bench interop-server infra-up infra-down up down clean restore-check ingest-seeds images check-deploy
 
 help: ## list the targets
 	@echo "Tally — make targets (variables: GRPC_PORT=$(GRPC_PORT) HTTP_PORT=$(HTTP_PORT) PORT=$(PORT))"
@@ -30,6 +30,9 @@ ingest-seeds: ## store ../shared/seeds under their catalog sources in a running 
 
 test: ## install + start Redis/RabbitMQ/PostgreSQL, run every test project, tear down; ends with "tests: N passed, N failed"
 	@bash scripts/test.sh
+
+fuzz: ## fuzz every parser for longer than make test does (TALLY_FUZZ_SECONDS=60 per target, fresh seed; FUZZ_FILTER=Grpc); new failing inputs land in tests/Tally.Fuzz.Tests/Regressions/
+	@bash scripts/fuzz.sh
 
 bench: ## RPC benchmark (ours vs grpc-js), Ask (all-in-one), distributed Ask (its own make up, ports 7460-7467) and datasets (engine vs sqlite3 .import / psql \copy, 1M rows); results in bench/results/; TALLY_BENCH_ONLY=rpc,ask,distributed,datasets picks; RPC options: make bench ARGS='--duration 10 --concurrency 1,64'
 	@bash scripts/bench.sh $(ARGS)

@@ -53,24 +53,24 @@ internal sealed class XlsxRowReader : IRowReader
             Encoding.RegisterProvider(CodePagesEncodingProvider.Instance);
         }
 
-        IExcelDataReader excel;
+        IExcelDataReader? excel = null;
         try
         {
             excel = ExcelReaderFactory.CreateOpenXmlReader(seekable, new ExcelReaderConfiguration { LeaveOpen = true });
+            var names = new List<string>();
+            do
+            {
+                names.Add(excel.Name);
+            }
+            while (excel.NextResult()); // parses each sheet's start: damaged XML throws here too
+            excel.Reset();
+            return new XlsxRowReader(excel, seekable.Length) { SheetNames = names };
         }
-        catch (Exception e) when (e is InvalidDataException or ExcelDataReader.Exceptions.HeaderException or ExcelDataReader.Exceptions.ExcelReaderException or InvalidOperationException or System.Xml.XmlException)
+        catch (Exception e) when (IsReaderFailure(e))
         {
+            excel?.Dispose();
             throw new DatasetFormatException($"The workbook cannot be read: {e.Message.TrimEnd('.')}. Open it in Excel and save it again as .xlsx.", e);
         }
-
-        var names = new List<string>();
-        do
-        {
-            names.Add(excel.Name);
-        }
-        while (excel.NextResult());
-        excel.Reset();
-        return new XlsxRowReader(excel, seekable.Length) { SheetNames = names };
     }
 
     public string Cell(int index)
@@ -113,13 +113,23 @@ internal sealed class XlsxRowReader : IRowReader
                 }
             }
         }
-        catch (Exception e) when (e is System.Xml.XmlException or InvalidDataException or ExcelDataReader.Exceptions.ExcelReaderException)
+        catch (Exception e) when (IsReaderFailure(e))
         {
             throw new DatasetFormatException($"Sheet '{Sheet}' row {_sheetRow + 1} cannot be read: {e.Message.TrimEnd('.')}. Open the workbook in Excel and save it again.", e);
         }
 
         return ValueTask.FromResult(false);
     }
+
+    /// <summary>
+    /// What ExcelDataReader throws on a damaged or hostile workbook: besides its own and XML errors, whatever its parsing
+    /// meets (int.Parse of a missing or huge sheetId, a missing part, a cell reference out of range). Each means the
+    /// file cannot be read, which is INVALID_ARGUMENT for the upload, not a failure of the service.
+    /// </summary>
+    private static bool IsReaderFailure(Exception e) => e is InvalidDataException or ExcelDataReader.Exceptions.HeaderException
+        or ExcelDataReader.Exceptions.ExcelReaderException or InvalidOperationException or System.Xml.XmlException or FormatException
+        or OverflowException or ArgumentException or IndexOutOfRangeException or NullReferenceException or InvalidCastException
+        or KeyNotFoundException;
 
     private void Load()
     {
@@ -204,7 +214,18 @@ internal static class ZipGuard
 
         using (zip)
         {
-            if (zip.GetEntry("xl/workbook.xml") is null)
+            ZipArchiveEntry? workbook;
+            try
+            {
+                // The central directory is read here, not by the constructor: a damaged one throws now.
+                workbook = zip.GetEntry("xl/workbook.xml");
+            }
+            catch (InvalidDataException e)
+            {
+                throw new DatasetFormatException($"'{fileName}' starts like a zip archive but its directory is damaged ({e.Message.TrimEnd('.')}); it is probably cut short. Upload the complete file.", e);
+            }
+
+            if (workbook is null)
             {
                 throw new DatasetFormatException($"'{fileName}' is a zip archive but not an Excel workbook (it has no xl/workbook.xml).");
             }

@@ -66,6 +66,11 @@ public static partial class DatasetSpecParser
         ArgumentNullException.ThrowIfNull(yaml);
         var ctx = new Context(origin);
         var stream = new YamlStream();
+        if (Tally.Catalog.YamlNesting.FindTooDeep(yaml) is { } deep)
+        {
+            throw new DatasetSpecException([$"{origin}:{deep.Line}:{deep.Column}: the YAML nests mappings or lists more than {Tally.Catalog.YamlNesting.MaxDepth} levels deep; a dataset spec needs a handful."]);
+        }
+
         try
         {
             stream.Load(new StringReader(yaml));
@@ -78,6 +83,11 @@ public static partial class DatasetSpecParser
         catch (ArgumentException e)
         {
             throw new DatasetSpecException([$"{origin}:1:1: YAML error: {e.Message} (a mapping probably repeats a field name)."]);
+        }
+        catch (InvalidOperationException)
+        {
+            // YamlDotNet's scanner gives up this way on some broken flow collections (e.g. an unclosed "{[" at the end).
+            throw new DatasetSpecException([$"{origin}:1:1: YAML syntax error: the spec ends inside an unclosed '[' or '{{' or is otherwise malformed; check brackets and quoting."]);
         }
 
         if (stream.Documents.Count != 1 || stream.Documents[0].RootNode is not YamlMappingNode root)

@@ -71,11 +71,28 @@ public static class SpecInference
             var name = Identifier(head, $"column_{i + 1}");
             for (var n = 2; !used.Add(name); n++)
             {
-                name = $"{Identifier(head, "column")}_{n}";
+                // The suffix must fit in the 48 characters a column name may have (long headers sharing a prefix).
+                var stem = Identifier(head, "column");
+                var suffix = $"_{n}";
+                name = (stem.Length + suffix.Length > MaxIdentifier ? stem[..(MaxIdentifier - suffix.Length)].TrimEnd('_') : stem) + suffix;
             }
 
             var values = rows.Select(r => i < r.Length ? r[i].Trim() : "").ToList();
             columns.Add(Column(name, head.Length == 0 ? name : head, values));
+        }
+
+        // A spec tells columns apart by header, compared ignoring case, spacing and punctuation ("Book Out" = "book_out").
+        if (columns.GroupBy(c => HeaderMatcher.Normalize(c.Header)).FirstOrDefault(g => g.Count() > 1) is { } same)
+        {
+            throw new DatasetFormatException(
+                $"'{fileName}' has columns whose headers read the same once case, spacing and punctuation are ignored " +
+                $"({string.Join(", ", same.Select(c => Quote(c.Header)))}): rename them so that each column can be told apart, or upload a spec for the file.");
+        }
+
+        if (columns.Count == 0)
+        {
+            // Otherwise the spec below would declare no columns, and fail to parse with a message about YAML.
+            throw new DatasetFormatException($"'{fileName}' has no column with a header or a value in its first rows: there is nothing to infer a spec from.");
         }
 
         var notes = new List<string>
@@ -94,7 +111,7 @@ public static class SpecInference
             : $"'{vintage.Name}' looks like the vintage (data pull) date{(published is null ? "" : $" and '{published.Name}' like the publication date")}.");
 
         var yaml = new StringBuilder();
-        yaml.Append(CultureInfo.InvariantCulture, $"# Inferred from '{fileName}'{(sheet is null ? "" : $" sheet '{sheet}'")} ({rows.Count:N0} sample rows). Review before use.\n");
+        yaml.Append(CultureInfo.InvariantCulture, $"# Inferred from {Quote(fileName)}{(sheet is null ? "" : $" sheet {Quote(sheet)}")} ({rows.Count:N0} sample rows). Review before use.\n");
         yaml.Append(CultureInfo.InvariantCulture, $"dataset: {datasetName}\n");
         yaml.Append("tables:\n");
         yaml.Append(CultureInfo.InvariantCulture, $"  - name: {tableName}\n");
@@ -225,8 +242,57 @@ public static class SpecInference
             id = "c_" + id;
         }
 
-        return id.Length > 48 ? id[..48].TrimEnd('_') : id;
+        return id.Length > MaxIdentifier ? id[..MaxIdentifier].TrimEnd('_') : id;
     }
 
-    private static string Quote(string text) => "'" + text.Replace("'", "''", StringComparison.Ordinal) + "'";
+    /// <summary>Longest table or column name a spec accepts.</summary>
+    private const int MaxIdentifier = 48;
+
+    /// <summary>
+    /// A YAML scalar holding exactly <paramref name="text"/>: single-quoted when every character may stand in YAML as
+    /// it is, else double-quoted with escapes. Headers and sheet names come from uploads and may hold line breaks,
+    /// control characters or a byte-order mark, which YAML refuses raw (or folds into spaces, so the header no longer matched).
+    /// </summary>
+    internal static string Quote(string text)
+    {
+        var plain = true;
+        for (var i = 0; i < text.Length && plain; i++)
+        {
+            plain = IsPlain(text[i]);
+        }
+
+        if (plain)
+        {
+            return "'" + text.Replace("'", "''", StringComparison.Ordinal) + "'";
+        }
+
+        var quoted = new StringBuilder(text.Length + 8).Append('"');
+        for (var i = 0; i < text.Length; i++)
+        {
+            var c = text[i];
+            if (c is '"' or '\\')
+            {
+                quoted.Append('\\').Append(c);
+            }
+            else if (char.IsHighSurrogate(c) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]))
+            {
+                quoted.Append(c).Append(text[++i]); // a character outside the BMP, printable as it is
+            }
+            else if (IsPlain(c))
+            {
+                quoted.Append(c);
+            }
+            else
+            {
+                // A lone surrogate has no escape YAML accepts: it becomes U+FFFD.
+                quoted.Append(CultureInfo.InvariantCulture, $"\\u{(char.IsSurrogate(c) ? 0xFFFD : c):X4}");
+            }
+        }
+
+        return quoted.Append('"').ToString();
+    }
+
+    /// <summary>Printable in YAML (c-printable, less line breaks — U+2028 and U+2029 are line breaks to YAML too — tabs and the byte-order mark).</summary>
+    private static bool IsPlain(char c) =>
+        c is >= ' ' and <= '~' or (>= '\u00A0' and < '\uD800' and not ('\u2028' or '\u2029')) or (>= '\uE000' and <= '\uFFFD' and not '\uFEFF');
 }

@@ -17,7 +17,7 @@ internal static partial class MarkdownTextExtractor
         var inFence = false;
         var fence = string.Empty;
         string? previous = null;
-        foreach (var raw in HtmlCommentRegex().Replace(markdown, string.Empty).ReplaceLineEndings("\n").Split('\n'))
+        foreach (var raw in StripHtmlComments(markdown).ReplaceLineEndings("\n").Split('\n'))
         {
             var line = raw;
             var fenceMatch = FenceRegex().Match(line);
@@ -48,15 +48,15 @@ internal static partial class MarkdownTextExtractor
                 continue;
             }
 
-            while (BlockquoteRegex().IsMatch(line))
-            {
-                line = BlockquoteRegex().Replace(line, string.Empty, 1);
-            }
+            // All quote marks at once: one replacement per level copied the line each time (quadratic on "> > > …").
+            line = BlockquoteRegex().Replace(line, string.Empty, 1);
 
             var heading = HeadingRegex().Match(line);
             if (heading.Success)
             {
-                line = heading.Groups["text"].Value;
+                // The optional closing sequence ("## Title ##") is cut here, not by the regex: a lazy heading text followed
+                // by \s*#*\s*$ backtracks quadratically on a long run of spaces (a 64 KB heading line took minutes).
+                line = heading.Groups["text"].Value.TrimEnd().TrimEnd('#').TrimEnd();
                 title ??= Inline(line).Trim();
                 sb.Append('\n').Append(Inline(line)).Append("\n\n");
                 previous = string.Empty;
@@ -89,8 +89,46 @@ internal static partial class MarkdownTextExtractor
         };
     }
 
+    /// <summary>Lines longer than this keep their inline markup: the lazy patterns below are quadratic in the worst case.</summary>
+    private const int MaxInlineChars = 4096;
+
+    /// <summary>
+    /// Removes &lt;!-- … --&gt; (an unclosed one stays, as before). A scan, not a lazy regex: thousands of unclosed
+    /// "&lt;!--" made the regex rescan the rest of the document for each one.
+    /// </summary>
+    private static string StripHtmlComments(string markdown)
+    {
+        var open = markdown.IndexOf("<!--", StringComparison.Ordinal);
+        if (open < 0)
+        {
+            return markdown;
+        }
+
+        var sb = new StringBuilder(markdown.Length);
+        var from = 0;
+        while (open >= 0)
+        {
+            var close = markdown.IndexOf("-->", open + 4, StringComparison.Ordinal);
+            if (close < 0)
+            {
+                break;
+            }
+
+            sb.Append(markdown, from, open - from);
+            from = close + 3;
+            open = markdown.IndexOf("<!--", from, StringComparison.Ordinal);
+        }
+
+        return sb.Append(markdown, from, markdown.Length - from).ToString();
+    }
+
     private static string Inline(string line)
     {
+        if (line.Length > MaxInlineChars)
+        {
+            return line;
+        }
+
         line = ImageRegex().Replace(line, "${text}");
         line = LinkRegex().Replace(line, "${text}");
         line = RefLinkRegex().Replace(line, "${text}");
@@ -104,9 +142,6 @@ internal static partial class MarkdownTextExtractor
         return line;
     }
 
-    [GeneratedRegex(@"<!--.*?-->", RegexOptions.Singleline)]
-    private static partial Regex HtmlCommentRegex();
-
     [GeneratedRegex(@"^\s{0,3}(`{3,}|~{3,})")]
     private static partial Regex FenceRegex();
 
@@ -119,13 +154,14 @@ internal static partial class MarkdownTextExtractor
     [GeneratedRegex(@"^\s{0,3}(?:=+|-+)\s*$")]
     private static partial Regex SetextUnderlineRegex();
 
-    [GeneratedRegex(@"^\s{0,3}>\s?")]
+    [GeneratedRegex(@"^(?:\s{0,3}>\s?)+")]
     private static partial Regex BlockquoteRegex();
 
-    [GeneratedRegex(@"^\s{0,3}#{1,6}(?:\s+(?<text>.*?))?\s*#*\s*$")]
+    [GeneratedRegex(@"^\s{0,3}#{1,6}(?:\s+(?<text>.*)|#*\s*)$")]
     private static partial Regex HeadingRegex();
 
-    [GeneratedRegex(@"^\s*\|?\s*:?-{3,}:?\s*(?:\|\s*:?-{3,}:?\s*)*\|?\s*$")]
+    // "\s*\|?\s*" would split a run of spaces every possible way before failing: quadratic on a long blank-ish line.
+    [GeneratedRegex(@"^\s*(?:\|\s*)?:?-{3,}:?\s*(?:\|\s*:?-{3,}:?\s*)*(?:\|\s*)?$")]
     private static partial Regex TableSeparatorRegex();
 
     [GeneratedRegex(@"^(?<indent>\s*)[-*+]\s+")]
@@ -143,7 +179,7 @@ internal static partial class MarkdownTextExtractor
     [GeneratedRegex(@"<(?<url>(?:https?|mailto):[^>\s]+)>")]
     private static partial Regex AutoLinkRegex();
 
-    [GeneratedRegex(@"(?<ticks>`+)(?<code>.+?)\k<ticks>")]
+    [GeneratedRegex(@"(?<ticks>`{1,8})(?<code>.+?)\k<ticks>")]
     private static partial Regex CodeRegex();
 
     [GeneratedRegex(@"(\*\*|__)(?=\S)(?<text>.+?)(?<=\S)\1")]

@@ -65,8 +65,8 @@ public static partial class FigureExtractor
             }
 
             sentences ??= SentenceSplitter.Split(text);
-            var sentence = SentenceSplitter.SentenceAt(sentences, m.Index) ?? new TextSpan(m.Index, m.Length);
             var span = new TextSpan(qualifierStart, end - qualifierStart);
+            var sentence = Quotable(text, SentenceSplitter.SentenceAt(sentences, m.Index) ?? new TextSpan(m.Index, m.Length), span);
             result.Add(new FigureCandidate
             {
                 Value = value,
@@ -82,6 +82,52 @@ public static partial class FigureExtractor
         }
 
         return result;
+    }
+
+    /// <summary>Longest sentence a figure carries as its quote (and its citation fragment).</summary>
+    internal const int MaxSentenceChars = 600;
+
+    /// <summary>
+    /// The sentence, or — when it is longer than <see cref="MaxSentenceChars"/> (a table or a list without punctuation)
+    /// — the figure's line within a window around the figure, cut at spaces. Without this, every figure of a long
+    /// unpunctuated text carried the whole text: quadratic time and memory, and fragments of megabytes stored per figure.
+    /// </summary>
+    private static TextSpan Quotable(string text, TextSpan sentence, TextSpan figure)
+    {
+        if (sentence.Length <= MaxSentenceChars)
+        {
+            return sentence;
+        }
+
+        var margin = Math.Max(0, (MaxSentenceChars - figure.Length) / 2);
+        var start = Math.Min(figure.Start, Math.Max(sentence.Start, figure.Start - margin));
+        var end = Math.Max(figure.End, Math.Min(sentence.End, figure.End + margin));
+        var newline = figure.Start > start ? text.LastIndexOf('\n', figure.Start - 1, figure.Start - start) : -1;
+        if (newline >= 0)
+        {
+            start = newline + 1;
+        }
+
+        newline = text.IndexOf('\n', figure.End, end - figure.End);
+        if (newline >= 0)
+        {
+            end = newline;
+        }
+
+        // Whole words only: move inwards to the nearest space, never past the figure.
+        if (start > sentence.Start && !char.IsWhiteSpace(text[start - 1]))
+        {
+            var space = text.IndexOf(' ', start, figure.Start - start);
+            start = space >= 0 ? space + 1 : figure.Start;
+        }
+
+        if (end < sentence.End && !char.IsWhiteSpace(text[end]))
+        {
+            var space = text.LastIndexOf(' ', end - 1, end - figure.End);
+            end = space >= 0 ? space : figure.End;
+        }
+
+        return new TextSpan(start, end - start);
     }
 
     /// <summary>Index of the first period (sorted by start, non-overlapping) that ends after <paramref name="offset"/>.</summary>
@@ -322,7 +368,7 @@ public static partial class FigureExtractor
 
     // number: 1,234,567.89 | 1234.5 | .5 ; scale; percent; plus
     [GeneratedRegex(
-        @"(?<money>\$\s?)?(?<![\d.,])(?<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+)(?![\d,]\d)" +
+        @"(?<money>\$\s?)?(?<![0-9.,])(?<num>[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?|[0-9]+(?:\.[0-9]+)?|\.[0-9]+)(?![0-9,][0-9])" +
         @"(?:\s?(?<scale>thousand|million|billion|trillion)\b|(?<scale>[kKMB]|bn|mn|mln|tn)(?![A-Za-z]))?" +
         @"(?:\s?(?<pct>%|percent\b|per\s?cent\b|percentage\s+points?\b))?" +
         @"(?:\s?(?<plus>\+))?",

@@ -60,6 +60,11 @@ public static partial class PeriodParser
 
             int? months = m.Groups["n"].Success ? ParseSmallNumber(m.Groups["n"].Value) : null;
             var fiscal = m.Groups["fiscal"].Success || m.Groups["fy"].Success;
+            if (!PlausibleYear(m.Groups["fy"]) || !PlausibleYear(m.Groups["y"]))
+            {
+                continue;
+            }
+
             int? year = m.Groups["fy"].Success ? FullYear(m.Groups["fy"].Value)
                 : m.Groups["y"].Success ? int.Parse(m.Groups["y"].Value, CultureInfo.InvariantCulture)
                 : null;
@@ -156,6 +161,11 @@ public static partial class PeriodParser
     private static Atom? TryBuildAtom(Match m, TextSpan span)
     {
         var g = m.Groups;
+        if (!PlausibleYear(g["y"]) || !PlausibleYear(g["fy"]) || !PlausibleYear(g["fy2"]))
+        {
+            return null; // "FY0001", "CY9999": not a period (and out of DateOnly's range once quarters or months are added)
+        }
+
         if (g["isoDate"].Success || g["numDate"].Success || g["mdy"].Success || g["dmy"].Success)
         {
             var year = FullYear(g["y"].Value);
@@ -634,6 +644,9 @@ public static partial class PeriodParser
         return digits.Length > 2 ? v : v < 70 ? 2000 + v : 1900 + v;
     }
 
+    /// <summary>Years a period can be in: 1000–9000 (absent groups pass). Others are not read as periods at all.</summary>
+    private static bool PlausibleYear(Group year) => !year.Success || FullYear(year.Value) is >= 1000 and <= 9000;
+
     private static DateOnly? TryDate(int year, int month, int day) =>
         month is >= 1 and <= 12 && year is >= 1 and <= 9999 && day >= 1 && day <= DateTime.DaysInMonth(year, month)
             ? new DateOnly(year, month, day)
@@ -675,27 +688,29 @@ public static partial class PeriodParser
     };
 
     // ------------------------------------------------------------------ grammar
+    // Digits are [0-9], never \d: \d also matches other scripts' digits (fullwidth, Arabic-Indic), which
+    // int.Parse with the invariant culture refuses.
 
     private const string Month =
         @"(?<mn>jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)(?![a-z])";
 
-    private const string SmallNumber = @"\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve";
+    private const string SmallNumber = @"[0-9]{1,2}|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve";
 
     [GeneratedRegex(
         @"(?<![\w$.,])(?:" +
-        @"(?<isoDate>)(?<y>\d{4})-(?<mo>\d{2})-(?<d>\d{2})(?![\w-])" +
-        @"|(?<numDate>)(?<mo>\d{1,2})/(?<d>\d{1,2})/(?<y>\d{4}|\d{2})(?![\w/])" +
-        @"|(?<mdy>)" + Month + @"\.?\s+(?<d>\d{1,2})(?:st|nd|rd|th)?,?\s+(?<y>\d{4})(?![\w%])" +
-        @"|(?<dmy>)(?<d>\d{1,2})\s+" + Month + @"\.?,?\s+(?<y>\d{4})(?![\w%])" +
-        @"|(?<md>)" + Month + @"\.?\s+(?<d>\d{1,2})(?:st|nd|rd|th)?(?![\w,.]\d|\d|%)" +
-        @"|(?<qtr>)Q(?<q>[1-4])\s*(?:of\s+)?(?:FY\s?['’]?(?<fy>\d{4}|\d{2})|fiscal\s+(?:year\s+)?(?<fy>\d{4})|(?:CY\s?|calendar\s+(?:year\s+)?)?(?<y>\d{4}))(?![\w%])" +
-        @"|(?<qtr>)(?:FY\s?['’]?(?<fy>\d{4}|\d{2})|(?<y>\d{4}))\s?[-/]?\s?Q(?<q>[1-4])(?!\w)" +
-        @"|(?<qtr>)(?<qw>first|second|third|fourth|1st|2nd|3rd|4th)\s+(?:fiscal\s+)?quarter\s+of\s+(?:the\s+)?(?:FY\s?['’]?(?<fy>\d{4}|\d{2})|fiscal\s+(?:year\s+)?(?<fy>\d{4})|(?:calendar\s+(?:year\s+)?|CY\s?)?(?<y>\d{4}))(?![\w%])" +
-        @"|(?<month>)" + Month + @"\.?,?\s+(?:of\s+)?(?<y>\d{4})(?![\w%])" +
-        @"|(?<fyr>)(?:FY|F\.Y\.)\s?['’-]?\s?(?<fy>\d{4}|\d{2})(?:\s?[-–—]\s?(?:FY\s?)?(?<fy2>\d{4}|\d{2}))?(?![\w%]|[.,]\d)" +
-        @"|(?<fyr>)fiscal\s+(?:years?\s*)?(?:\(FY\)\s*)?(?<fy>\d{4})(?![\w%]|[.,]\d)" +
-        @"|(?<cyr>)(?:CY\s?(?<y>\d{4}|\d{2})|calendar\s+(?:years?\s+)?(?<y>\d{4}))(?![\w%]|[.,]\d)" +
-        @"|(?<year>)(?<y>1[89]\d{2}|20\d{2}|2100)(?![\w%]|[.,]\d|\s?(?:percent|per\s+cent|thousand|million|billion)\b)" +
+        @"(?<isoDate>)(?<y>[0-9]{4})-(?<mo>[0-9]{2})-(?<d>[0-9]{2})(?![\w-])" +
+        @"|(?<numDate>)(?<mo>[0-9]{1,2})/(?<d>[0-9]{1,2})/(?<y>[0-9]{4}|[0-9]{2})(?![\w/])" +
+        @"|(?<mdy>)" + Month + @"\.?\s+(?<d>[0-9]{1,2})(?:st|nd|rd|th)?,?\s+(?<y>[0-9]{4})(?![\w%])" +
+        @"|(?<dmy>)(?<d>[0-9]{1,2})\s+" + Month + @"\.?,?\s+(?<y>[0-9]{4})(?![\w%])" +
+        @"|(?<md>)" + Month + @"\.?\s+(?<d>[0-9]{1,2})(?:st|nd|rd|th)?(?![\w,.][0-9]|[0-9]|%)" +
+        @"|(?<qtr>)Q(?<q>[1-4])\s*(?:of\s+)?(?:FY\s?['’]?(?<fy>[0-9]{4}|[0-9]{2})|fiscal\s+(?:year\s+)?(?<fy>[0-9]{4})|(?:CY\s?|calendar\s+(?:year\s+)?)?(?<y>[0-9]{4}))(?![\w%])" +
+        @"|(?<qtr>)(?:FY\s?['’]?(?<fy>[0-9]{4}|[0-9]{2})|(?<y>[0-9]{4}))\s?[-/]?\s?Q(?<q>[1-4])(?!\w)" +
+        @"|(?<qtr>)(?<qw>first|second|third|fourth|1st|2nd|3rd|4th)\s+(?:fiscal\s+)?quarter\s+of\s+(?:the\s+)?(?:FY\s?['’]?(?<fy>[0-9]{4}|[0-9]{2})|fiscal\s+(?:year\s+)?(?<fy>[0-9]{4})|(?:calendar\s+(?:year\s+)?|CY\s?)?(?<y>[0-9]{4}))(?![\w%])" +
+        @"|(?<month>)" + Month + @"\.?,?\s+(?:of\s+)?(?<y>[0-9]{4})(?![\w%])" +
+        @"|(?<fyr>)(?:FY|F\.Y\.)\s?['’-]?\s?(?<fy>[0-9]{4}|[0-9]{2})(?:\s?[-–—]\s?(?:FY\s?)?(?<fy2>[0-9]{4}|[0-9]{2}))?(?![\w%]|[.,][0-9])" +
+        @"|(?<fyr>)fiscal\s+(?:years?\s*)?(?:\(FY\)\s*)?(?<fy>[0-9]{4})(?![\w%]|[.,][0-9])" +
+        @"|(?<cyr>)(?:CY\s?(?<y>[0-9]{4}|[0-9]{2})|calendar\s+(?:years?\s+)?(?<y>[0-9]{4}))(?![\w%]|[.,][0-9])" +
+        @"|(?<year>)(?<y>1[89][0-9]{2}|20[0-9]{2}|2100)(?![\w%]|[.,][0-9]|\s?(?:percent|per\s+cent|thousand|million|billion)\b)" +
         ")",
         RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex AtomRegex();
@@ -710,13 +725,13 @@ public static partial class PeriodParser
 
     [GeneratedRegex(
         @"(?:\b(?:in|during|over)\s+)?(?:\bthe\s+)?\bfirst\s+(?<n>" + SmallNumber + @")\s+months\s+of\s+(?:" +
-        @"(?:the\s+)?(?:(?<cur>current|this|present)\s+|(?:then[-\s]current|same|that)\s+)?(?<fiscal>fiscal)\s+year(?:\s*(?:\(FY\)\s*)?(?<fy>\d{4}))?" +
-        @"|FY\s?['’]?(?<fy>\d{4}|\d{2})" +
-        @"|(?:(?:the\s+)?calendar\s+year\s+)?(?<y>\d{4})" +
+        @"(?:the\s+)?(?:(?<cur>current|this|present)\s+|(?:then[-\s]current|same|that)\s+)?(?<fiscal>fiscal)\s+year(?:\s*(?:\(FY\)\s*)?(?<fy>[0-9]{4}))?" +
+        @"|FY\s?['’]?(?<fy>[0-9]{4}|[0-9]{2})" +
+        @"|(?:(?:the\s+)?calendar\s+year\s+)?(?<y>[0-9]{4})" +
         @"|(?:the\s+)?(?:(?<cur>current|this)\s+)?(?:calendar\s+)?year)(?![\w%])" +
-        @"|\b(?<todate>)(?:(?:FY\s?['’]?(?<fy>\d{4}|\d{2})|fiscal\s+year\s+(?<fy>\d{4}))\s+(?:year[-\s]to[-\s]date|YTD)" +
-        @"|(?<fiscal>fiscal)[-\s]year[-\s]to[-\s]date(?:\s+(?:FY\s?['’]?(?<fy>\d{4}|\d{2})|(?<fy>\d{4})))?" +
-        @"|(?<fiscal>FY)TD(?:\s+(?:FY\s?['’]?(?<fy>\d{4}|\d{2})|(?<fy>\d{4})))?" +
+        @"|\b(?<todate>)(?:(?:FY\s?['’]?(?<fy>[0-9]{4}|[0-9]{2})|fiscal\s+year\s+(?<fy>[0-9]{4}))\s+(?:year[-\s]to[-\s]date|YTD)" +
+        @"|(?<fiscal>fiscal)[-\s]year[-\s]to[-\s]date(?:\s+(?:FY\s?['’]?(?<fy>[0-9]{4}|[0-9]{2})|(?<fy>[0-9]{4})))?" +
+        @"|(?<fiscal>FY)TD(?:\s+(?:FY\s?['’]?(?<fy>[0-9]{4}|[0-9]{2})|(?<fy>[0-9]{4})))?" +
         @"|(?:calendar[-\s])?year[-\s]to[-\s]date|YTD)\b",
         RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex YearToDateRegex();

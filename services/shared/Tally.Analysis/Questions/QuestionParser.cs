@@ -62,6 +62,47 @@ public sealed record ParsedQuestion
 /// </summary>
 public static partial class QuestionParser
 {
+    /// <summary>The spans sorted and overlapping ones merged, so that <see cref="Covers"/> is a binary search (a scan per token was quadratic).</summary>
+    private static List<TextSpan> Merge(IEnumerable<TextSpan> spans)
+    {
+        var merged = new List<TextSpan>();
+        foreach (var span in spans.Where(s => s.Length > 0).OrderBy(s => s.Start)) // an empty span overlaps nothing
+        {
+            if (merged.Count > 0 && span.Start < merged[^1].End)
+            {
+                var last = merged[^1];
+                merged[^1] = new TextSpan(last.Start, Math.Max(last.End, span.End) - last.Start);
+            }
+            else
+            {
+                merged.Add(span);
+            }
+        }
+
+        return merged;
+    }
+
+    /// <summary>Does any of the sorted, disjoint <paramref name="spans"/> overlap <paramref name="span"/>?</summary>
+    private static bool Covers(List<TextSpan> spans, TextSpan span)
+    {
+        int lo = 0, hi = spans.Count - 1, last = -1;
+        while (lo <= hi)
+        {
+            var mid = (lo + hi) / 2;
+            if (spans[mid].Start < span.End)
+            {
+                last = mid;
+                lo = mid + 1;
+            }
+            else
+            {
+                hi = mid - 1;
+            }
+        }
+
+        return last >= 0 && spans[last].Overlaps(span);
+    }
+
     public static ParsedQuestion Parse(string question, Glossary glossary, DateOnly today)
     {
         ArgumentNullException.ThrowIfNull(question);
@@ -97,9 +138,9 @@ public static partial class QuestionParser
         var normalized = TextNormalizer.ForMatching(question);
         var kind = Classify(normalized, tokens, figures.Count, reasons);
 
-        var explained = periods.Select(p => p.Span).Concat(agencies.Select(a => a.Span)).Concat(concepts.Select(c => c.Span))
-            .Concat(figures.Select(f => f.Span)).ToList();
-        var other = tokens.Where(t => !t.IsStopWord && !t.IsNumber && !explained.Any(s => s.Overlaps(t.Span)) && !KindWords.Contains(t.Text))
+        var explained = Merge(periods.Select(p => p.Span).Concat(agencies.Select(a => a.Span)).Concat(concepts.Select(c => c.Span))
+            .Concat(figures.Select(f => f.Span)));
+        var other = tokens.Where(t => !t.IsStopWord && !t.IsNumber && !Covers(explained, t.Span) && !KindWords.Contains(t.Text))
             .Select(t => t.Stem).Distinct(StringComparer.Ordinal).ToList();
         if (other.Count > 0)
         {

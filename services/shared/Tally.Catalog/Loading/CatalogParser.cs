@@ -44,6 +44,13 @@ internal sealed partial class CatalogParser(Diagnostics diagnostics)
     public IReadOnlyList<(YamlNode Node, string Path)> OpenList(YamlFile file, string text, string listKey)
     {
         var stream = new YamlStream();
+        if (YamlNesting.FindTooDeep(text) is { } deep)
+        {
+            diagnostics.Add(new SourcePosition(file.Path, checked((int)deep.Line), checked((int)deep.Column)),
+                $"mappings or lists nest more than {YamlNesting.MaxDepth} levels deep here; catalog entries need a handful.");
+            return [];
+        }
+
         try
         {
             using var reader = new StringReader(text);
@@ -61,6 +68,12 @@ internal sealed partial class CatalogParser(Diagnostics diagnostics)
         catch (ArgumentException e)
         {
             diagnostics.Add(file.Start, $"YAML error: {e.Message} (a mapping probably repeats a field name).");
+            return [];
+        }
+        catch (InvalidOperationException)
+        {
+            // YamlDotNet's scanner gives up this way on some broken flow collections (e.g. an unclosed "{[" at the end).
+            diagnostics.Add(file.Start, "YAML syntax error: the file ends inside an unclosed '[' or '{' or is otherwise malformed; check brackets and quoting.");
             return [];
         }
 

@@ -259,12 +259,12 @@ public sealed partial record CatalogPeriod
         return true;
     }
 
-    [GeneratedRegex(@"^(?<kind>FY|CY)(?<year>\d{4})(?: through (?<through>\d{4}-\d{2}))?$")]
+    [GeneratedRegex(@"^(?<kind>FY|CY)(?<year>[0-9]{4})(?: through (?<through>[0-9]{4}-[0-9]{2}))?$")]
     private static partial Regex YearPattern();
 
-    [GeneratedRegex(@"^\d{4}-\d{2}$")]
+    [GeneratedRegex(@"^[0-9]{4}-[0-9]{2}$")]
     private static partial Regex MonthPattern();
 
-    [GeneratedRegex(@"^\d{4}-\d{2}-\d{2}$")]
+    [GeneratedRegex(@"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")]
     private static partial Regex DatePattern();
 }

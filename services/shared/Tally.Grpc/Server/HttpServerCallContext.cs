@@ -137,7 +137,7 @@ internal sealed class HttpServerCallContext : ServerCallContext, IDisposable
             }
         }
         ResponseStarted = true;
-        return _http.Response.BodyWriter.FlushAsync(CancellationToken).AsTask();
+        return _http.Response.BodyWriter.FlushAsync(_http.RequestAborted).AsTask();
     }
 
     /// <summary>Frames a response message into the body; streaming calls flush, unary ones let the trailers carry it.</summary>
@@ -155,7 +155,10 @@ internal sealed class HttpServerCallContext : ServerCallContext, IDisposable
         {
             GrpcMetrics.ServerMsgSent.Add(1, GrpcMetrics.Tags(_method));
         }
-        return flush ? writer.FlushAsync(CancellationToken) : default;
+        // Flushes stop only when the client goes away, never at the deadline: Kestrel aborts a stream whose flush is
+        // cancelled (RST_STREAM INTERNAL_ERROR, no status), whereas a deadline must end the call with DEADLINE_EXCEEDED
+        // in the trailers. Writes after the deadline still throw (above).
+        return flush ? writer.FlushAsync(_http.RequestAborted) : default;
     }
 
     /// <summary>The status a handler's exception means.</summary>
