@@ -40,7 +40,17 @@ public sealed class DatasetFileFuzzTests(ITestOutputHelper output)
     });
 
     private static ServiceDatabase Database() =>
-        new("datasets", new StorageOptions { Provider = "sqlite", DataDirectory = Path.Combine(Path.GetTempPath(), "tally-fuzz-datasets") });
+        new("datasets", new StorageOptions { Provider = "sqlite", DataDirectory = DataDirectory });
+
+    private static readonly string DataDirectory = Path.Combine(Path.GetTempPath(), "tally-fuzz-datasets-" + Environment.ProcessId);
+
+    private static void RemoveDataDirectory()
+    {
+        if (Directory.Exists(DataDirectory))
+        {
+            Directory.Delete(DataDirectory, recursive: true);
+        }
+    }
 
     private static readonly string[] CsvSeeds =
     [
@@ -75,7 +85,14 @@ public sealed class DatasetFileFuzzTests(ITestOutputHelper output)
             },
             Classify = Classify,
         };
-        await new FuzzRunner(target, output).RunAsync();
+        try
+        {
+            await new FuzzRunner(target, output).RunAsync();
+        }
+        finally
+        {
+            RemoveDataDirectory();
+        }
     }
 
     [Fact]
@@ -100,7 +117,14 @@ public sealed class DatasetFileFuzzTests(ITestOutputHelper output)
             },
             Classify = Classify,
         };
-        await new FuzzRunner(target, output).RunAsync();
+        try
+        {
+            await new FuzzRunner(target, output).RunAsync();
+        }
+        finally
+        {
+            RemoveDataDirectory();
+        }
     }
 
     private static string? Classify(Exception e) =>
