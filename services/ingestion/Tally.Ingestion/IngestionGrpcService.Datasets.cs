@@ -357,16 +357,7 @@ internal sealed partial class IngestionGrpcService
             DatasetMeasure.Types.Aggregation.Mean => new MetricMeasure(MeasureKind.Mean, r.Measure.Column),
             _ => throw Invalid("measure.aggregation is not set: use COUNT_ROWS, SUM, COUNT_DISTINCT or MEAN."),
         };
-        var filters = r.Filters.Select(f => f.Operator switch
-        {
-            DatasetFilter.Types.Operator.Equals => new MetricFilter(f.Column, FilterOperator.In, [.. f.Values.Take(1)]),
-            DatasetFilter.Types.Operator.NotEquals => new MetricFilter(f.Column, FilterOperator.NotIn, [.. f.Values.Take(1)]),
-            DatasetFilter.Types.Operator.In => new MetricFilter(f.Column, FilterOperator.In, [.. f.Values]),
-            DatasetFilter.Types.Operator.NotIn => new MetricFilter(f.Column, FilterOperator.NotIn, [.. f.Values]),
-            DatasetFilter.Types.Operator.IsEmpty => new MetricFilter(f.Column, FilterOperator.IsEmpty, []),
-            DatasetFilter.Types.Operator.NotEmpty => new MetricFilter(f.Column, FilterOperator.NotEmpty, []),
-            _ => throw Invalid($"The filter on '{f.Column}' has no operator: use EQUALS, NOT_EQUALS, IN, NOT_IN, IS_EMPTY or NOT_EMPTY."),
-        }).ToList();
+        var filters = DatasetFilters.ToEngine(r.Filters);
         var bucket = r.Bucket switch
         {
             PeriodKind.Unspecified => PeriodBucket.None,

@@ -252,16 +252,7 @@ internal sealed partial class MetricComputer(
             DatasetMeasure.Types.Aggregation.Mean => new MetricMeasure(MeasureKind.Mean, c.Measure.Column),
             _ => throw Invalid($"computation.measure.aggregation is not set for metric '{metricId}': use COUNT_ROWS, SUM, COUNT_DISTINCT or MEAN."),
         };
-        var filters = c.Filters.Select(f => f.Operator switch
-        {
-            DatasetFilter.Types.Operator.Equals => new MetricFilter(f.Column, FilterOperator.In, [.. f.Values.Take(1)]),
-            DatasetFilter.Types.Operator.NotEquals => new MetricFilter(f.Column, FilterOperator.NotIn, [.. f.Values.Take(1)]),
-            DatasetFilter.Types.Operator.In => new MetricFilter(f.Column, FilterOperator.In, [.. f.Values]),
-            DatasetFilter.Types.Operator.NotIn => new MetricFilter(f.Column, FilterOperator.NotIn, [.. f.Values]),
-            DatasetFilter.Types.Operator.IsEmpty => new MetricFilter(f.Column, FilterOperator.IsEmpty, []),
-            DatasetFilter.Types.Operator.NotEmpty => new MetricFilter(f.Column, FilterOperator.NotEmpty, []),
-            _ => throw Invalid($"The filter on '{f.Column}' of metric '{metricId}' has no operator: use EQUALS, NOT_EQUALS, IN, NOT_IN, IS_EMPTY or NOT_EMPTY."),
-        }).ToList();
+        var filters = DatasetFilters.ToEngine(c.Filters, $" of metric '{metricId}'");
         var calendar = c.Calendar switch
         {
             PeriodBasis.FiscalYearUsFederal => MetricCalendar.Fiscal,
