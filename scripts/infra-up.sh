@@ -9,6 +9,13 @@ here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=scripts/infra-common.sh
 . "$here/infra-common.sh"
 services_from_args "$@"
+# The servers started below outlive this script: they must not inherit a descriptor the caller holds open (a test
+# runner's pipe to tee, say), or whoever reads that pipe waits for them forever. Keep only stdin/out/err and the
+# script itself (bash reads it on 255).
+for fd in /proc/$$/fd/*; do
+  fd=${fd##*/}
+  case $fd in 0 | 1 | 2 | 255) ;; *) eval "exec $fd>&-" 2>/dev/null || true ;; esac
+done
 mkdir -p "$INFRA_DIR"
 
 # Fail with a message a person can act on when a port is taken by something we did not start.

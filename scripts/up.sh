@@ -21,6 +21,11 @@
 #   TALLY_UP_KEEP_ON_FAILURE=1          leave everything running when a host does not become ready
 # Any other Tally__… variable in the environment reaches every host (e.g. Tally__Cache__Timeout=00:00:00.2).
 set -euo pipefail
+# The hosts started here outlive this script: they must not inherit a descriptor the caller holds open (see infra-up.sh).
+for fd in /proc/$$/fd/*; do
+  fd=${fd##*/}
+  case $fd in 0 | 1 | 2 | 255) ;; *) eval "exec $fd>&-" 2>/dev/null || true ;; esac
+done
 cd "$(dirname "$0")/.."
 root=$PWD
 # shellcheck source=scripts/up-common.sh
