@@ -26,7 +26,8 @@ internal sealed class FuzzRunner(FuzzTarget target, ITestOutputHelper output, Fu
 
     private sealed record Failure(string Signature, string Origin, ulong? Seed, int? Iteration, string Why, Exception? Exception, byte[] Input);
 
-    public async Task RunAsync()
+    /// <summary>Runs the target; fails the test with a report on any failure; returns how many inputs ran (seeds included).</summary>
+    public async Task<int> RunAsync()
     {
         Directory.CreateDirectory(Path.Combine(RepoPaths.Artifacts, "inflight"));
         _inflight = Path.Combine(RepoPaths.Artifacts, "inflight", target.Name + ".bin");
@@ -117,6 +118,8 @@ internal sealed class FuzzRunner(FuzzTarget target, ITestOutputHelper output, Fu
         {
             Assert.Fail(Report());
         }
+
+        return executed;
     }
 
     private bool Stopped => _failures.Any(f => f.Signature.StartsWith("hang", StringComparison.Ordinal)) || _failures.Count >= 20;

@@ -87,7 +87,8 @@ public sealed class DatasetFileFuzzTests(ITestOutputHelper output)
         };
         try
         {
-            await new FuzzRunner(target, output).RunAsync();
+            var ran = await new FuzzRunner(target, output).RunAsync();
+            Assert.True(ran > target.Seeds.Count, $"fuzz {target.Name}: only the {target.Seeds.Count} seed inputs ran, no mutated or generated one");
         }
         finally
         {
@@ -119,7 +120,8 @@ public sealed class DatasetFileFuzzTests(ITestOutputHelper output)
         };
         try
         {
-            await new FuzzRunner(target, output).RunAsync();
+            var ran = await new FuzzRunner(target, output).RunAsync();
+            Assert.True(ran > target.Seeds.Count, $"fuzz {target.Name}: only the {target.Seeds.Count} seed inputs ran, no mutated or generated one");
         }
         finally
         {

@@ -101,7 +101,8 @@ public sealed class DocumentFuzzTests(ITestOutputHelper output)
             },
             Classify = e => Clean.Only(e, typeof(DocumentExtractionException)),
         };
-        await new FuzzRunner(target, output).RunAsync();
+        var ran = await new FuzzRunner(target, output).RunAsync();
+        Assert.True(ran > target.Seeds.Count, $"fuzz {target.Name}: only the {target.Seeds.Count} seed inputs ran, no mutated or generated one");
     }
 
     [Fact]
@@ -128,7 +129,8 @@ public sealed class DocumentFuzzTests(ITestOutputHelper output)
             },
             Classify = Clean.Never,
         };
-        await new FuzzRunner(target, output).RunAsync();
+        var ran = await new FuzzRunner(target, output).RunAsync();
+        Assert.True(ran > target.Seeds.Count, $"fuzz {target.Name}: only the {target.Seeds.Count} seed inputs ran, no mutated or generated one");
     }
 
     private static async Task ExtractOrCleanAsync(byte[] input, string hint, CancellationToken cancellationToken)

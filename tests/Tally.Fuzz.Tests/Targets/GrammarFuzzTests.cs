@@ -96,7 +96,8 @@ public sealed class GrammarFuzzTests(ITestOutputHelper output)
             },
             Classify = Clean.Never,
         };
-        await new FuzzRunner(target, output).RunAsync();
+        var ran = await new FuzzRunner(target, output).RunAsync();
+        Assert.True(ran > target.Seeds.Count, $"fuzz {target.Name}: only the {target.Seeds.Count} seed inputs ran, no mutated or generated one");
     }
 
     [Fact]
@@ -143,7 +144,8 @@ public sealed class GrammarFuzzTests(ITestOutputHelper output)
             },
             Classify = Clean.Never,
         };
-        await new FuzzRunner(target, output).RunAsync();
+        var ran = await new FuzzRunner(target, output).RunAsync();
+        Assert.True(ran > target.Seeds.Count, $"fuzz {target.Name}: only the {target.Seeds.Count} seed inputs ran, no mutated or generated one");
     }
 
     internal static void CheckMentions(string text, IReadOnlyList<PeriodMention> mentions)

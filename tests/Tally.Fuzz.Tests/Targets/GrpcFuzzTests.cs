@@ -90,7 +90,8 @@ public sealed class GrpcFuzzTests(ITestOutputHelper output)
             Classify = Clean.Never, // every problem is an OracleViolation; anything else thrown here is a bug of this harness or the client
             Probe = () => ProbeAsync(server),
         };
-        await new FuzzRunner(target, output).RunAsync();
+        var ran = await new FuzzRunner(target, output).RunAsync();
+        Assert.True(ran > target.Seeds.Count, $"fuzz {target.Name}: only the {target.Seeds.Count} seed inputs ran, no mutated or generated one");
         Assert.Empty(server.Errors.Drain());
     }
 

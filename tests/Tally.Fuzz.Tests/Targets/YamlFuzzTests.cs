@@ -117,7 +117,8 @@ public sealed class YamlFuzzTests(ITestOutputHelper output)
             },
             Classify = e => Clean.Only(e, typeof(DatasetSpecException)) ?? PositionedErrors((DatasetSpecException)e),
         };
-        await new FuzzRunner(target, output).RunAsync();
+        var ran = await new FuzzRunner(target, output).RunAsync();
+        Assert.True(ran > target.Seeds.Count, $"fuzz {target.Name}: only the {target.Seeds.Count} seed inputs ran, no mutated or generated one");
     }
 
     private static string? PositionedErrors(DatasetSpecException e) =>
@@ -186,7 +187,8 @@ public sealed class YamlFuzzTests(ITestOutputHelper output)
                 },
                 Classify = Clean.Never,
             };
-            await new FuzzRunner(target, output).RunAsync();
+            var ran = await new FuzzRunner(target, output).RunAsync();
+            Assert.True(ran > target.Seeds.Count, $"fuzz {target.Name}: only the {target.Seeds.Count} seed inputs ran, no mutated or generated one");
         }
         finally
         {
