@@ -17,7 +17,10 @@ namespace Tally.Cli;
 ///   ingest document FILE    IngestionService.IngestDocument (+ ListFigures)
 ///   ingest dataset FILE     IngestionService.IngestDataset (bidirectional stream, progress bar)
 ///   health                  grpc.health.v1.Health/Check (+ List)
-/// Global options: --server (TALLY_SERVER, default http://127.0.0.1:7400) and --timeout (default 30s).
+///   keys create|list|revoke AccessService.CreateApiKey / ListApiKeys / RevokeApiKey (admin)
+///   audit                   AccessService.ListAuditEntries
+///   whoami                  AccessService.WhoAmI
+/// Global options: --server (TALLY_SERVER, default http://127.0.0.1:7400), --timeout (default 30s), --token (TALLY_TOKEN).
 /// Exit codes (Infrastructure/ExitCodes): 0 ok, 1 failure, 2 user error, 3 server unavailable.
 /// </summary>
 public static class Program
@@ -29,6 +32,7 @@ public static class Program
         {
             context.Globals.Server,
             context.Globals.Timeout,
+            context.Globals.Token,
             AskCommand.Create(context),
             FigureCommand.Create(context),
             SeriesCommand.Create(context),
@@ -38,6 +42,9 @@ public static class Program
             SourcesCommand.Create(context),
             IngestCommand.Create(context),
             HealthCommand.Create(context),
+            KeysCommand.Create(context),
+            AuditCommand.Create(context),
+            WhoAmICommand.Create(context),
         };
 
     /// <summary>The entry point with its writers and environment made explicit (tests call this).</summary>

@@ -32,7 +32,8 @@ internal static class CliAction
         {
             return ErrorReporter.Report(env, e.Message, ExitCodes.UserError);
         }
-        using var connection = new TallyConnection(server, parse.GetValue(context.Globals.Timeout), defaultTimeout);
+        var token = parse.GetValue(context.Globals.Token) is { Length: > 0 } given ? given : env.GetVariable(GlobalOptions.TokenVariable);
+        using var connection = new TallyConnection(server, parse.GetValue(context.Globals.Timeout), defaultTimeout, token?.Trim());
         try
         {
             return await body(parse, connection, cancellationToken);

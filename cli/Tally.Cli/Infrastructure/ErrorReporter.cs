@@ -30,6 +30,10 @@ internal static class ErrorReporter
     {
         StatusCode.Unavailable =>
             $"is Tally running at {Display(server)}? start it with `make run`, or point --server / TALLY_SERVER at it",
+        StatusCode.Unauthenticated =>
+            "pass an API key with --token or TALLY_TOKEN (an admin creates one with `tally keys create`)",
+        StatusCode.PermissionDenied =>
+            "your key's role does not allow this; `tally whoami` shows it, an admin can create a key with the needed role",
         StatusCode.DeadlineExceeded =>
             $"no answer within {TimeoutOption.Format(timeout)}; allow longer with --timeout (e.g. --timeout 2m)",
         _ => null,

@@ -17,7 +17,7 @@ internal static class ExitCodes
     {
         StatusCode.OK => Ok,
         StatusCode.InvalidArgument or StatusCode.NotFound or StatusCode.AlreadyExists or StatusCode.FailedPrecondition
-            or StatusCode.OutOfRange or StatusCode.ResourceExhausted => UserError,
+            or StatusCode.OutOfRange or StatusCode.ResourceExhausted or StatusCode.Unauthenticated or StatusCode.PermissionDenied => UserError,
         StatusCode.Unavailable => Unavailable,
         _ => Failure,
     };

@@ -13,6 +13,16 @@ internal sealed class GlobalOptions
     };
 
     public Option<TimeSpan?> Timeout { get; } = TimeoutOption.Create();
+
+    /// <summary>Environment variable holding the bearer token when --token is not given.</summary>
+    public const string TokenVariable = "TALLY_TOKEN";
+
+    public Option<string?> Token { get; } = new("--token")
+    {
+        Description = $"API key (tly_…) or JWT sent as `authorization: Bearer …` [default: ${TokenVariable}; none = anonymous, reader on loopback]",
+        HelpName = "TOKEN",
+        Recursive = true,
+    };
 }
 
 /// <summary>What every command factory needs: the environment to write to and the global options to read.</summary>

@@ -1,3 +1,4 @@
+using Tally.Access.V1;
 using Tally.Citations.V1;
 using Tally.Definitions.V1;
 using Tally.Grpc;
@@ -11,10 +12,13 @@ namespace Tally.Cli.Infrastructure;
 internal sealed class TallyConnection : IDisposable
 {
     private readonly GrpcChannel _channel;
+    private readonly Metadata? _headers;
 
     /// <param name="timeout">--timeout as given, or null for <paramref name="defaultTimeout"/> (itself null for 30 s).</param>
-    public TallyConnection(Uri address, TimeSpan? timeout, TimeSpan? defaultTimeout = null)
+    /// <param name="token">Bearer token sent with every call (--token / TALLY_TOKEN); null or empty for none.</param>
+    public TallyConnection(Uri address, TimeSpan? timeout, TimeSpan? defaultTimeout = null, string? token = null)
     {
+        _headers = string.IsNullOrEmpty(token) ? null : new Metadata { { "authorization", "Bearer " + token } };
         Address = address;
         Timeout = timeout ?? defaultTimeout ?? TimeoutOption.DefaultUnary;
         _channel = GrpcChannel.ForAddress(address, new GrpcChannelOptions { MaxReceiveMessageSize = 64 * 1024 * 1024 });
@@ -24,6 +28,7 @@ internal sealed class TallyConnection : IDisposable
         Citations = new CitationService.CitationServiceClient(invoker);
         Ingestion = new IngestionService.IngestionServiceClient(invoker);
         Health = new HealthClient(invoker);
+        Access = new AccessService.AccessServiceClient(invoker);
     }
 
     public Uri Address { get; }
@@ -36,10 +41,11 @@ internal sealed class TallyConnection : IDisposable
     public CitationService.CitationServiceClient Citations { get; }
     public IngestionService.IngestionServiceClient Ingestion { get; }
     public HealthClient Health { get; }
+    public AccessService.AccessServiceClient Access { get; }
 
     /// <summary>Options for one call: a deadline <see cref="Timeout"/> from now, and cancellation (Ctrl-C).</summary>
     public CallOptions Call(CancellationToken cancellationToken) =>
-        new(deadline: DateTime.UtcNow + Timeout, cancellationToken: cancellationToken);
+        new(_headers, DateTime.UtcNow + Timeout, cancellationToken);
 
     public void Dispose() => _channel.Dispose();
 }

@@ -94,6 +94,11 @@ internal static class AnswerRenderer
             {
                 metric += "\n" + figure.MetricName;
             }
+            if (figure.DefinitionUpdatedBy.Length > 0)
+            {
+                metric += $"\ndefinition by {figure.DefinitionUpdatedBy}" +
+                          (figure.DefinitionUpdatedAt is { } at ? $", {at.ToDateTime():yyyy-MM-dd}" : "");
+            }
             var period = Formats.Period(figure.Period);
             if (!string.IsNullOrWhiteSpace(figure.Vintage))
             {

@@ -53,6 +53,13 @@ public static class AllInOneHost
             }
         }
 
+        // One process serves and calls itself: a per-process service token lets its background work (consumers,
+        // refresh loops) call its own services whatever Tally:Auth:AnonymousLoopbackRole says.
+        if (string.IsNullOrEmpty(config["Tally:Auth:ServiceToken"]))
+        {
+            defaults["Tally:Auth:ServiceToken"] = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+        }
+
         config.AddInMemoryCollection(defaults);
     }
 }

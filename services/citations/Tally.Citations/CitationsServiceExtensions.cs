@@ -11,6 +11,7 @@ using Tally.Ingestion.V1;
 using Tally.Messaging;
 using Tally.Messaging.Outbox;
 using Tally.Storage;
+using Tally.Security;
 
 namespace Tally.Citations;
 
@@ -29,6 +30,7 @@ public static class CitationsServiceExtensions
         ArgumentNullException.ThrowIfNull(builder);
         var services = builder.Services;
         services.AddTallyCatalog(builder.Configuration);
+        services.AddTallyAuth(); // CallerAccessor: who made a change, for the events the audit trail records
         services.AddServiceDatabase(Owner, CitationsMigrations.All);
         services.AddOutbox(Owner); // CitationVerified, written with the check it announces
         services.AddServiceClient<IngestionService.IngestionServiceClient>(TallyService.Ingestion);

@@ -2,11 +2,14 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Tally.Catalog;
+using Tally.Definitions.Access;
 using Tally.Definitions.Grpc;
 using Tally.Definitions.Registry;
 using Tally.Definitions.Storage;
 using Tally.Grpc;
+using Tally.Messaging;
 using Tally.Messaging.Outbox;
+using Tally.Security;
 using Tally.Storage;
 
 namespace Tally.Definitions;
@@ -35,14 +38,24 @@ public static class DefinitionsServiceExtensions
         services.AddHostedService<CatalogImportService>();
         services.AddHostedService<RegistryRefreshService>();
         services.AddHealthChecks().AddCheck<RegistryHealthCheck>("definitions-registry");
+
+        // Keys and the audit trail (tally.access.v1): this service checks keys in its own database; the other services ask it.
+        services.AddTallyAuth();
+        services.TryAddSingleton<ApiKeyStore>();
+        services.TryAddSingleton<BootstrapToken>();
+        services.AddHostedService(sp => sp.GetRequiredService<BootstrapToken>());
+        services.TryAddSingleton<LocalApiKeyVerifier>();
+        services.Replace(ServiceDescriptor.Singleton<IApiKeyVerifier>(sp => sp.GetRequiredService<LocalApiKeyVerifier>()));
+        services.AddBusConsumer<AuditConsumer>(); // changes announced by ingestion and citations → the audit trail
         return builder;
     }
 
-    /// <summary>Maps tally.definitions.v1.MetricDefinitionService on the gRPC port.</summary>
+    /// <summary>Maps tally.definitions.v1.MetricDefinitionService and tally.access.v1.AccessService on the gRPC port.</summary>
     public static WebApplication MapDefinitionsService(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
         app.MapGrpcService<MetricDefinitionGrpcService>();
+        app.MapGrpcService<AccessGrpcService>();
         return app;
     }
 }

@@ -100,6 +100,8 @@ internal sealed partial class IngestionGrpcService
             Vintages = summary.Vintages,
             RowsStored = summary.RowsStored,
             RowsQuarantined = summary.RowsQuarantined,
+            ActorSubject = callers.Current.Subject,
+            ActorName = callers.Current.Name,
         }, ct);
 
         var final = ToProto(summary);

@@ -8,6 +8,7 @@ using Tally.Ingestion.Documents;
 using Tally.Ingestion.Storage;
 using Tally.Ingestion.V1;
 using Tally.Messaging.Outbox;
+using Tally.Security;
 
 namespace Tally.Ingestion;
 
@@ -18,7 +19,7 @@ namespace Tally.Ingestion;
 internal sealed partial class IngestionGrpcService(
     DocumentIngestor ingestor, SnapshotStore snapshots, FigureStore figures, DatasetEngine datasets, DatasetSnapshots datasetSnapshots,
     MetricComputer computer, TimeProvider time, [FromKeyedServices(DatasetMigrations.DefaultOwner)] TransactionalOutbox datasetEvents,
-    [FromKeyedServices(IngestionServiceExtensions.Owner)] TransactionalOutbox documentEvents)
+    [FromKeyedServices(IngestionServiceExtensions.Owner)] TransactionalOutbox documentEvents, CallerAccessor callers)
     : IngestionService.IngestionServiceBase
 {
     public override Task<IngestDocumentResponse> IngestDocument(IngestDocumentRequest request, ServerCallContext context) =>

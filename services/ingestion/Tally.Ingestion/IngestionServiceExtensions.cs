@@ -16,6 +16,7 @@ using Tally.Ingestion.Figures;
 using Tally.Ingestion.Storage;
 using Tally.Messaging.Outbox;
 using Tally.Storage;
+using Tally.Security;
 
 namespace Tally.Ingestion;
 
@@ -39,6 +40,7 @@ public static class IngestionServiceExtensions
         services.AddSingleton<IPostConfigureOptions<GrpcServerOptions>, ReceiveLimitFitsDocuments>();
 
         services.AddTallyCatalog(builder.Configuration);
+        services.AddTallyAuth(); // CallerAccessor: who made a change, for the events the audit trail records
         services.AddServiceDatabase(Owner, IngestionMigrations.All);
         services.AddOutbox(Owner); // SourceIngested and FiguresExtracted, written with the snapshot they announce
         services.AddServiceClient<CitationService.CitationServiceClient>(TallyService.Citations);

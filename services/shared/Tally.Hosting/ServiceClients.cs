@@ -4,6 +4,8 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Tally.Grpc;
+using Tally.Grpc.Interceptors;
+using Tally.Security;
 
 namespace Tally.Hosting;
 
@@ -60,7 +62,7 @@ public static class ServiceClientExtensions
     }
 
     /// <summary>One <see cref="GrpcChannel"/> per distinct address; disposed with the container.</summary>
-    private sealed class ServiceChannels(IOptions<ServiceAddressOptions> options) : IDisposable
+    private sealed class ServiceChannels(IOptions<ServiceAddressOptions> options, OutgoingCredentialsInterceptor credentials) : IDisposable
     {
         private readonly ConcurrentDictionary<string, GrpcChannel> _channels = new(StringComparer.Ordinal);
 
@@ -74,8 +76,9 @@ public static class ServiceClientExtensions
             }
 
             // Snapshots and answers can be large; the sender's own limits still apply.
+            // Every call carries credentials: the inbound caller's, forwarded, or the service token (OutgoingCredentialsInterceptor).
             return _channels.GetOrAdd(uri.ToString(), a => GrpcChannel.ForAddress(a, new GrpcChannelOptions { MaxReceiveMessageSize = 64 * 1024 * 1024 }))
-                .CreateCallInvoker();
+                .CreateCallInvoker().Intercept(credentials);
         }
 
         public void Dispose()

@@ -15,7 +15,9 @@ using Microsoft.Extensions.Logging.Console;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Configuration;
 using Tally.Grpc;
+using Tally.Access.V1;
 using Tally.Grpc.Services;
+using Tally.Security;
 using Tally.Telemetry;
 
 namespace Tally.Hosting;
@@ -60,9 +62,16 @@ public static partial class TallyServiceDefaults
             Listen(kestrel, host, host.HttpPort, HttpProtocols.Http1);
         });
 
+        // Who may call what (docs/security.md): checked first, before any handler or other interceptor runs.
+        // API keys are checked by the definitions service; the others ask it (it replaces this registration with its store).
+        services.AddServiceClient<AccessService.AccessServiceClient>(TallyService.Definitions);
+        services.TryAddSingleton<IApiKeyVerifier, RemoteApiKeyVerifier>();
+        services.AddTallyAuth();
+
         services.AddTallyGrpc(o =>
         {
             builder.Configuration.GetSection("Tally:Grpc").Bind(o);
+            o.Interceptors.Add<AuthorizationInterceptor>();
             o.Interceptors.Add<TransientStorageFailureInterceptor>();
         });
         services.AddGrpcHealthAndReflection();

@@ -14,6 +14,7 @@ using Tally.Ingestion.V1;
 using Outcome = Tally.Common.V1.Verification.Types.Outcome;
 using Status = Tally.Grpc.Status;
 using StatusCode = Tally.Grpc.StatusCode;
+using Tally.Security;
 
 namespace Tally.Citations.Checking;
 
@@ -33,6 +34,7 @@ internal sealed partial class CitationVerifier(
     SourceStore sources,
     IngestionService.IngestionServiceClient ingestion,
     TimeProvider time,
+    CallerAccessor callers,
     ILogger<CitationVerifier> logger)
 {
     /// <summary>Fragments longer than this are rejected: a citation quotes the words that carry a figure, not a page.</summary>
@@ -235,6 +237,8 @@ internal sealed partial class CitationVerifier(
         Verified = result.Verified,
         Changed = changed,
         Detail = result.Detail,
+        ActorSubject = callers.Current.Subject,
+        ActorName = callers.Current.Name,
     };
 
     private async Task<SnapshotText?> FetchAsync(string snapshotId, bool includeText, CancellationToken ct)

@@ -8,6 +8,7 @@ using Tally.Definitions.Resolution;
 using Tally.Definitions.Storage;
 using Tally.Definitions.V1;
 using Tally.Grpc;
+using Tally.Security;
 
 namespace Tally.Definitions.Grpc;
 
@@ -101,13 +102,22 @@ public sealed partial class MetricDefinitionGrpcService(
             return new UpsertMetricResponse { Metric = existing, PreviousVersion = existing.Version, Changed = false, CatalogVersion = snapshot.CatalogVersion };
         }
 
-        var changedBy = request.ChangedBy.Trim().Length > 0 ? request.ChangedBy.Trim() : "api";
+        // Who changed it is who called, as authenticated; a changed_by the caller typed is kept in the note only.
+        var caller = context.GetCaller() ?? CallerIdentity.System("definitions");
+        var changedBy = caller.Name;
+        var note = request.ChangeNote;
+        var claimed = request.ChangedBy.Trim();
+        if (claimed.Length > 0 && !string.Equals(claimed, changedBy, StringComparison.Ordinal))
+        {
+            note = note.Length > 0 ? $"{note} (for {claimed})" : $"for {claimed}";
+        }
+
         StoredMetric stored;
         int catalogVersion;
         try
         {
             // The version and its MetricDefinitionChanged are committed together (the service's outbox); the relay publishes it.
-            (stored, catalogVersion) = await registry.Store.AppendVersionAsync(metric, VersionOrigin.Api, changedBy, request.ChangeNote, expected,
+            (stored, catalogVersion) = await registry.Store.AppendVersionAsync(metric, VersionOrigin.Api, changedBy, note, expected,
                 (version, catalog) => new MetricDefinitionChanged
                 {
                     EventId = Guid.NewGuid(),
@@ -117,6 +127,8 @@ public sealed partial class MetricDefinitionGrpcService(
                     PreviousVersion = expected,
                     CatalogVersion = catalog,
                     ChangedBy = changedBy,
+                    ActorSubject = caller.Subject,
+                    ChangeNote = note,
                 }, context.CancellationToken);
         }
         catch (VersionConflictException conflict)

@@ -5,6 +5,8 @@ using Dapper;
 using Google.Protobuf;
 using Timestamp = Google.Protobuf.WellKnownTypes.Timestamp;
 using Microsoft.Extensions.DependencyInjection;
+using Tally.Contracts.Events;
+using Tally.Definitions.Access;
 using Tally.Definitions.Model;
 using Tally.Definitions.V1;
 using Tally.Messaging.Outbox;
@@ -195,7 +197,14 @@ public sealed class RegistryStore(
             var catalogVersion = checked((int)result.ChangeId);
             if (changeEvent is not null)
             {
-                await outbox!.AddAsync(tx, changeEvent(result.Stored, catalogVersion), cancellationToken);
+                var announced = changeEvent(result.Stored, catalogVersion);
+                await outbox!.AddAsync(tx, announced, cancellationToken);
+                if (announced is MetricDefinitionChanged changed)
+                {
+                    // The change's audit entry commits with it (keyed by the event id, like the trail's other entries).
+                    await AuditTrail.AppendAsync(connection, tx, AuditRecords.From(changed), cancellationToken);
+                }
+
                 await outbox.CommitAsync(tx, cancellationToken);
             }
             else

@@ -9,6 +9,7 @@ using Tally.Grpc;
 using Tally.Ingestion.Storage;
 using Tally.Ingestion.V1;
 using Tally.Messaging.Outbox;
+using Tally.Security;
 
 namespace Tally.Ingestion.Datasets;
 
@@ -60,6 +61,7 @@ internal sealed class DatasetSnapshots(
     CitationService.CitationServiceClient citations,
     DatasetEngine engine,
     IOptions<IngestionOptions> options,
+    CallerAccessor callers,
     TimeProvider time)
 {
     /// <summary>Bytes of an upload kept for its snapshot (Tally:Ingestion:MaxDatasetSnapshotBytes).</summary>
@@ -197,5 +199,7 @@ internal sealed class DatasetSnapshots(
             MediaType = MediaTypeOf(format),
             Vintage = header.Vintage.Trim(),
             IsNewSnapshot = true,
+            ActorSubject = callers.Current.Subject,
+            ActorName = callers.Current.Name,
         }, ct);
 }

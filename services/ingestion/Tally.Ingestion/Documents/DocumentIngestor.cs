@@ -16,6 +16,7 @@ using Tally.Ingestion.V1;
 using Tally.Messaging.Outbox;
 using Status = Tally.Grpc.Status;
 using StatusCode = Tally.Grpc.StatusCode;
+using Tally.Security;
 
 namespace Tally.Ingestion.Documents;
 
@@ -28,6 +29,7 @@ namespace Tally.Ingestion.Documents;
 /// </summary>
 internal sealed partial class DocumentIngestor(
     IOptions<IngestionOptions> options,
+    CallerAccessor callers,
     SnapshotStore snapshots,
     [FromKeyedServices(IngestionServiceExtensions.Owner)] TransactionalOutbox outbox,
     MetricDirectory metrics,
@@ -159,8 +161,12 @@ internal sealed partial class DocumentIngestor(
 
             response.FigureCandidates = await FigureStore.InsertExtractedAsync(tx, extractedFigures, ct);
             await FigureStore.AttachCatalogFiguresAsync(tx, source.Id, id, cited.CitationIds, ct);
+            var actor = callers.Current;
             await outbox.AddAsync(tx, new SourceIngested
             {
+                ActorSubject = actor.Subject,
+                ActorName = actor.Name,
+
                 EventId = Guid.NewGuid(),
                 OccurredAt = now,
                 SourceId = source.Id,

@@ -871,6 +871,8 @@ public static class AnswerComposer
                 Period = f.Period ?? new Period(),
                 MetricId = metric.Id,
                 DefinitionVersion = f.DefinitionVersion > 0 ? f.DefinitionVersion : metric.Version,
+                DefinitionUpdatedBy = metric.UpdatedBy,
+                DefinitionUpdatedAt = metric.UpdatedAt,
                 Qualifier = f.Qualifier,
                 Status = f.Status,
                 Vintage = f.Vintage,

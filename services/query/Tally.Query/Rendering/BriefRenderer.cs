@@ -169,6 +169,13 @@ public static class BriefRenderer
             }
 
             body.Append($"(Definition `{f.MetricId}` version {f.DefinitionVersion.ToString(Inv)}");
+            if (f.DefinitionUpdatedBy.Length > 0)
+            {
+                body.Append(f.DefinitionUpdatedAt is { } at
+                    ? $", last changed {at.ToDateTime().ToString("yyyy-MM-dd", Inv)} by {f.DefinitionUpdatedBy}"
+                    : $", last changed by {f.DefinitionUpdatedBy}");
+            }
+
             if (f.Vintage.Length > 0)
             {
                 body.Append($"; data vintage {f.Vintage}");

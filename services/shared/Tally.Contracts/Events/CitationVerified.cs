@@ -23,4 +23,10 @@ public sealed record CitationVerified
 
     /// <summary>What the check found, for people.</summary>
     public string Detail { get; init; } = "";
+
+    /// <summary>Stable subject of whoever made the change ("key:…", "jwt:…", "service", "anonymous"); empty from older publishers.</summary>
+    public string ActorSubject { get; init; } = "";
+
+    /// <summary>Display name of whoever made the change, for the audit trail; empty from older publishers.</summary>
+    public string ActorName { get; init; } = "";
 }

@@ -26,4 +26,10 @@ public sealed record DatasetLoaded
 
     /// <summary>Rows set aside in the quarantine.</summary>
     public long RowsQuarantined { get; init; }
+
+    /// <summary>Stable subject of whoever made the change ("key:…", "jwt:…", "service", "anonymous"); empty from older publishers.</summary>
+    public string ActorSubject { get; init; } = "";
+
+    /// <summary>Display name of whoever made the change, for the audit trail; empty from older publishers.</summary>
+    public string ActorName { get; init; } = "";
 }

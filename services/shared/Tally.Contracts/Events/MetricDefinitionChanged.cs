@@ -23,4 +23,10 @@ public sealed record MetricDefinitionChanged
 
     /// <summary>Who made the change.</summary>
     public string ChangedBy { get; init; } = "";
+
+    /// <summary>Stable subject of whoever made the change ("key:…", "jwt:…", "service", "anonymous"); empty from older publishers.</summary>
+    public string ActorSubject { get; init; } = "";
+
+    /// <summary>The change note written with the version; may be empty.</summary>
+    public string ChangeNote { get; init; } = "";
 }

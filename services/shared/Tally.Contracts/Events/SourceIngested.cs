@@ -29,4 +29,10 @@ public sealed record SourceIngested
 
     /// <summary>The source's previous newest snapshot; empty for its first.</summary>
     public string PreviousSnapshotId { get; init; } = "";
+
+    /// <summary>Stable subject of whoever made the change ("key:…", "jwt:…", "service", "anonymous"); empty from older publishers.</summary>
+    public string ActorSubject { get; init; } = "";
+
+    /// <summary>Display name of whoever made the change, for the audit trail; empty from older publishers.</summary>
+    public string ActorName { get; init; } = "";
 }

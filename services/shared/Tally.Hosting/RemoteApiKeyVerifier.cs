@@ -1,0 +1,71 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Options;
+using Tally.Access.V1;
+using Tally.Grpc;
+using Tally.Security;
+
+namespace Tally.Hosting;
+
+/// <summary>
+/// How ingestion, citations and query check an API key: they ask the definitions service, which stores the keys
+/// (AccessService.AuthenticateApiKey, with the service token). An accepted key is trusted for
+/// <see cref="AuthOptions.KeyCacheDuration"/> — a revocation reaches these services within that time — and a refused
+/// one for a few seconds, so a flood of bad keys does not become a flood of lookups.
+/// </summary>
+public sealed class RemoteApiKeyVerifier(AccessService.AccessServiceClient access, IOptions<AuthOptions> options, TimeProvider clock) : IApiKeyVerifier
+{
+    private static readonly TimeSpan RefusalCache = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan LookupTimeout = TimeSpan.FromSeconds(5);
+    private readonly ConcurrentDictionary<string, (AuthResult Result, DateTimeOffset Until)> _cache = new(StringComparer.Ordinal);
+
+    public async ValueTask<AuthResult> VerifyAsync(string secret, CancellationToken cancellationToken)
+    {
+        var hash = ApiKeySecrets.Hash(secret);
+        var now = clock.GetUtcNow();
+        if (_cache.TryGetValue(hash, out var cached) && cached.Until > now)
+        {
+            return cached.Result;
+        }
+
+        if (options.Value.ServiceToken is not { Length: > 0 } serviceToken)
+        {
+            return AuthResult.Unavailable(
+                "This service cannot check API keys: Tally:Auth:ServiceToken is not set, so it cannot ask the definitions service. Set the same token on every service.");
+        }
+
+        AuthResult result;
+        try
+        {
+            var response = await access.AuthenticateApiKeyAsync(new AuthenticateApiKeyRequest { Secret = secret },
+                new Metadata { { "authorization", "Bearer " + serviceToken } }, DateTime.UtcNow + LookupTimeout, cancellationToken);
+            var key = response.Key;
+            result = AuthResult.Ok(new CallerIdentity("key:" + key.KeyId, key.Name, key.Role, "api-key"));
+        }
+        catch (RpcException e) when (e.StatusCode is StatusCode.Unauthenticated or StatusCode.PermissionDenied)
+        {
+            // AuthenticateApiKey puts the reason first ("revoked: The API key …"), so failures are counted alike everywhere.
+            var colon = e.Status.Detail.IndexOf(": ", StringComparison.Ordinal);
+            var reason = colon > 0 && !e.Status.Detail[..colon].Contains(' ', StringComparison.Ordinal) ? e.Status.Detail[..colon] : "unknown_key";
+            var message = colon > 0 && reason != "unknown_key" || colon > 0 && e.Status.Detail.StartsWith("unknown_key", StringComparison.Ordinal)
+                ? e.Status.Detail[(colon + 2)..]
+                : e.Status.Detail;
+            result = e.StatusCode == StatusCode.PermissionDenied ? AuthResult.Denied(reason, message) : AuthResult.Unauthenticated(reason, message);
+            if (reason == "unavailable") return result;
+        }
+        catch (RpcException e)
+        {
+            return AuthResult.Unavailable($"The definitions service, which checks API keys, did not answer ({e.StatusCode}: {e.Status.Detail}). Retry shortly.");
+        }
+
+        _cache[hash] = (result, now + (result.Succeeded ? options.Value.KeyCacheDuration : RefusalCache));
+        if (_cache.Count > 10_000)
+        {
+            foreach (var stale in _cache.Where(c => c.Value.Until <= now).Select(c => c.Key).ToList())
+            {
+                _cache.TryRemove(stale, out _);
+            }
+        }
+
+        return result;
+    }
+}
