@@ -94,6 +94,8 @@ public sealed partial class ConventionTests
                     "CreateCitation,VerifyCitation,GetCitation,FormatReferences,ListSources,GetSource,RegisterSource",
                 ["tally.query.v1.QueryService"] =
                     "Ask,GetFigure,GetSeries,CheckClaim,RenderBrief,ExplainDifference",
+                ["tally.access.v1.AccessService"] =
+                    "CreateApiKey,RevokeApiKey,ListApiKeys,WhoAmI,ListAuditEntries,AuthenticateApiKey",
             },
             actual);
     }

@@ -49,6 +49,7 @@ public sealed partial class ProtoCommentTests
                 "grpc/testing/empty.proto",
                 "grpc/testing/messages.proto",
                 "grpc/testing/test.proto",
+                "tally/access/v1/access.proto",
                 "tally/citations/v1/citations.proto",
                 "tally/common/v1/common.proto",
                 "tally/common/v1/figure.proto",

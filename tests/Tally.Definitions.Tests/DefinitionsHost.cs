@@ -80,6 +80,8 @@ internal sealed class DefinitionsHost : IAsyncDisposable
         var builder = WebApplication.CreateBuilder();
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
+            // These tests exercise the services, not authentication (tests/Tally.Security.Tests does): callers on loopback edit.
+            ["Tally:Auth:AnonymousLoopbackRole"] = "editor",
             ["Tally:Host:GrpcPort"] = grpcPort.ToString(CultureInfo.InvariantCulture),
             ["Tally:Host:HttpPort"] = httpPort.ToString(CultureInfo.InvariantCulture),
             ["Tally:Host:ServiceName"] = "definitions-test",

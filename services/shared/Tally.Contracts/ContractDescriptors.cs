@@ -18,6 +18,7 @@ public static class ContractDescriptors
         Tally.Citations.V1.CitationsReflection.Descriptor,
         Tally.Ingestion.V1.IngestionReflection.Descriptor,
         Tally.Query.V1.QueryReflection.Descriptor,
+        Tally.Access.V1.AccessReflection.Descriptor,
     ];
 
     /// <summary>Our copies of the standard gRPC files: health, reflection and the interop test service.</summary>
@@ -33,13 +34,14 @@ public static class ContractDescriptors
     /// <summary>All compiled files: <see cref="TallyFiles"/> then <see cref="StandardFiles"/>.</summary>
     public static IReadOnlyList<FileDescriptor> AllFiles { get; } = [.. TallyFiles, .. StandardFiles];
 
-    /// <summary>The four Tally services, in the order ingestion, definitions, citations, query.</summary>
+    /// <summary>The Tally services, in the order ingestion, definitions, citations, query, access (hosted by definitions).</summary>
     public static IReadOnlyList<ServiceDescriptor> TallyServices { get; } =
     [
         Tally.Ingestion.V1.IngestionReflection.Descriptor.FindTypeByName<ServiceDescriptor>("IngestionService"),
         Tally.Definitions.V1.DefinitionsReflection.Descriptor.FindTypeByName<ServiceDescriptor>("MetricDefinitionService"),
         Tally.Citations.V1.CitationsReflection.Descriptor.FindTypeByName<ServiceDescriptor>("CitationService"),
         Tally.Query.V1.QueryReflection.Descriptor.FindTypeByName<ServiceDescriptor>("QueryService"),
+        Tally.Access.V1.AccessReflection.Descriptor.FindTypeByName<ServiceDescriptor>("AccessService"),
     ];
 
     /// <summary>Finds a service in any compiled file by full name (e.g. "grpc.health.v1.Health"); null when unknown.</summary>

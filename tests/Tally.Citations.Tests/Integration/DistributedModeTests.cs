@@ -50,6 +50,8 @@ public sealed class DistributedModeTests
         {
             await using var host = await TallyTestHost.StartAsync(new Dictionary<string, string?>
             {
+                // These tests exercise the services, not authentication (tests/Tally.Security.Tests does): callers on loopback edit.
+                ["Tally:Auth:AnonymousLoopbackRole"] = "editor",
                 ["Tally:Storage:InMemory"] = "false",
                 ["Tally:Storage:Provider"] = "postgres",
                 ["Tally:Storage:ConnectionString"] = new NpgsqlConnectionStringBuilder(admin) { Database = databaseName }.ConnectionString,

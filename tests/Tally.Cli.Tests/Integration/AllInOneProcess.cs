@@ -38,6 +38,8 @@ public sealed class AllInOneProcess : IAsyncLifetime
         start.Environment["Tally__Host__GrpcPort"] = grpcPort.ToString(CultureInfo.InvariantCulture);
         start.Environment["Tally__Host__HttpPort"] = httpPort.ToString(CultureInfo.InvariantCulture);
         start.Environment["Tally__Storage__InMemory"] = "true";
+        // The CLI tests ingest and define without keys: loopback callers edit here (auth is tested in Tally.Security.Tests).
+        start.Environment["Tally__Auth__AnonymousLoopbackRole"] = "editor";
         start.Environment["Tally__Bus__Transport"] = "inmemory";
         start.Environment["DOTNET_ENVIRONMENT"] = "Production";
         _process = Process.Start(start) ?? throw new InvalidOperationException("could not start the all-in-one host");

@@ -32,6 +32,9 @@ public sealed class DistributedTally : IAsyncLifetime
 
     public string RunId { get; } = Guid.NewGuid().ToString("N")[..10];
 
+    /// <summary>The service token the four hosts share (Tally:Auth:ServiceToken).</summary>
+    public string ServiceToken { get; } = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+
     public string WorkDirectory { get; } = Path.Combine(Path.GetTempPath(), "tally-e2e-" + Guid.NewGuid().ToString("N")[..8]);
 
     public string Database => $"tally_e2e_{RunId}";
@@ -191,6 +194,9 @@ public sealed class DistributedTally : IAsyncLifetime
             ["Tally__Storage__ConnectionString"] = storage.ConnectionString,
             ["Tally__Storage__DataDirectory"] = Path.Combine(WorkDirectory, name, "data"),
             ["Tally__Bus__Transport"] = "rabbitmq",
+            // One service token for the four (background calls, key checks); loopback callers edit without a key.
+            ["Tally__Auth__ServiceToken"] = ServiceToken,
+            ["Tally__Auth__AnonymousLoopbackRole"] = "editor",
             ["Tally__Bus__RabbitMqUri"] = Environment.GetEnvironmentVariable(AmqpVariable)!,
             ["Tally__Bus__QueuePrefix"] = $"tally-e2e-{RunId}",
             ["Tally__Cache__Provider"] = "redis",

@@ -123,6 +123,8 @@ public sealed partial class BusHost : IAsyncDisposable
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
+            // These tests exercise the services, not authentication (tests/Tally.Security.Tests does): callers on loopback edit.
+            ["Tally:Auth:AnonymousLoopbackRole"] = "editor",
             ["Tally:Host:GrpcPort"] = grpcPort.ToString(CultureInfo.InvariantCulture),
             ["Tally:Host:HttpPort"] = httpPort.ToString(CultureInfo.InvariantCulture),
             ["Tally:Host:ServiceName"] = "bus-test",

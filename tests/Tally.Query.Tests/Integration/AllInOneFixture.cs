@@ -36,6 +36,8 @@ public sealed class AllInOneFixture : IAsyncLifetime
         var settings = new Dictionary<string, string?>
         {
             ["Tally:Host:BindAddress"] = "127.0.0.1",
+            // These tests exercise the services, not authentication (tests/Tally.Security.Tests does): callers on loopback edit.
+            ["Tally:Auth:AnonymousLoopbackRole"] = "editor",
             ["Tally:Host:GrpcPort"] = GrpcPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Tally:Host:HttpPort"] = HttpPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Tally:Storage:Provider"] = "sqlite",
