@@ -41,6 +41,7 @@ public sealed partial class ConventionTests
             ["tally.citations.v1"] = "Tally.Citations.V1",
             ["tally.ingestion.v1"] = "Tally.Ingestion.V1",
             ["tally.query.v1"] = "Tally.Query.V1",
+            ["tally.access.v1"] = "Tally.Access.V1",
             ["grpc.health.v1"] = "Grpc.Health.V1",
             ["grpc.reflection.v1alpha"] = "Grpc.Reflection.V1Alpha",
             ["grpc.testing"] = "Grpc.Testing",
