@@ -102,14 +102,24 @@ public sealed partial class MetricDefinitionGrpcService(
             return new UpsertMetricResponse { Metric = existing, PreviousVersion = existing.Version, Changed = false, CatalogVersion = snapshot.CatalogVersion };
         }
 
-        // Who changed it is who called, as authenticated; a changed_by the caller typed is kept in the note only.
+        // Who changed it is who called, as authenticated. Only an anonymous (loopback, development) caller's typed
+        // changed_by is taken as the name; otherwise a differing changed_by is kept in the note. The audit trail keeps
+        // the authenticated subject either way.
         var caller = context.GetCaller() ?? CallerIdentity.System("definitions");
-        var changedBy = caller.Name;
-        var note = request.ChangeNote;
         var claimed = request.ChangedBy.Trim();
-        if (claimed.Length > 0 && !string.Equals(claimed, changedBy, StringComparison.Ordinal))
+        var note = request.ChangeNote;
+        string changedBy;
+        if (caller.Method == "anonymous-loopback")
         {
-            note = note.Length > 0 ? $"{note} (for {claimed})" : $"for {claimed}";
+            changedBy = claimed.Length > 0 ? claimed : caller.Name;
+        }
+        else
+        {
+            changedBy = caller.Name;
+            if (claimed.Length > 0 && !string.Equals(claimed, changedBy, StringComparison.Ordinal))
+            {
+                note = note.Length > 0 ? $"{note} (for {claimed})" : $"for {claimed}";
+            }
         }
 
         StoredMetric stored;
