@@ -10,9 +10,9 @@ namespace Tally.Security;
 /// (checked by <see cref="IApiKeyVerifier"/>), a JWT, or — with no credential, from loopback only — the configured
 /// anonymous role. A credential that is present but bad is refused even on loopback; it never falls back to anonymous.
 /// </summary>
-public sealed class CallerAuthenticator(IOptions<AuthOptions> options, IApiKeyVerifier keys, TimeProvider clock)
+public sealed class CallerAuthenticator(IOptions<AuthOptions> options, IApiKeyVerifier keys)
 {
-    private readonly Lazy<JwtValidator?> _jwt = new(() => options.Value.Jwt.Enabled ? new JwtValidator(options.Value.Jwt, clock) : null);
+    private readonly Lazy<JwtValidator?> _jwt = new(() => options.Value.Jwt.Enabled ? new JwtValidator(options.Value.Jwt) : null);
 
     public async ValueTask<AuthResult> AuthenticateAsync(HttpContext http, CancellationToken cancellationToken)
     {

@@ -16,10 +16,9 @@ public sealed class JwtValidator
     private readonly JsonWebTokenHandler _handler = new() { MapInboundClaims = false };
     private readonly TokenValidationParameters _parameters;
 
-    public JwtValidator(JwtAuthOptions options, TimeProvider clock)
+    public JwtValidator(JwtAuthOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        ArgumentNullException.ThrowIfNull(clock);
         _options = options;
         var keys = options.SigningKeyFiles.SelectMany(LoadKeys).ToList();
         _parameters = new TokenValidationParameters
@@ -33,11 +32,6 @@ public sealed class JwtValidator
             ValidateIssuerSigningKey = true,
             IssuerSigningKeys = keys,
             ClockSkew = options.ClockSkew,
-            LifetimeValidator = (notBefore, expires, _, p) =>
-            {
-                var now = clock.GetUtcNow().UtcDateTime;
-                return (notBefore is null || notBefore.Value - p.ClockSkew <= now) && expires is not null && now <= expires.Value + p.ClockSkew;
-            },
         };
     }
 
@@ -85,6 +79,18 @@ public sealed class JwtValidator
         }
     }
 
+    private string AudiencesOf(string token)
+    {
+        try
+        {
+            return string.Join(", ", _handler.ReadJsonWebToken(token).Audiences);
+        }
+        catch (ArgumentException)
+        {
+            return "?";
+        }
+    }
+
     public async ValueTask<AuthResult> ValidateAsync(string token)
     {
         var result = await _handler.ValidateTokenAsync(token, _parameters).ConfigureAwait(false);
@@ -94,8 +100,8 @@ public sealed class JwtValidator
             {
                 SecurityTokenExpiredException e => AuthResult.Unauthenticated("expired",
                     $"The token expired at {e.Expires:yyyy-MM-dd HH:mm:ss} UTC; get a fresh one from your identity provider."),
-                SecurityTokenInvalidAudienceException e => AuthResult.Unauthenticated("wrong_audience",
-                    $"The token is for audience '{e.InvalidAudience}', not this service ({string.Join(", ", _options.Audiences)})."),
+                SecurityTokenInvalidAudienceException => AuthResult.Unauthenticated("wrong_audience",
+                    $"The token is for audience '{AudiencesOf(token)}', not this service ({string.Join(", ", _options.Audiences)})."),
                 SecurityTokenInvalidIssuerException e => AuthResult.Unauthenticated("wrong_issuer",
                     $"The token was issued by '{e.InvalidIssuer}', not by {_options.Issuer}."),
                 SecurityTokenNoExpirationException => AuthResult.Unauthenticated("invalid_token", "The token has no expiry (exp); Tally accepts only tokens that expire."),
