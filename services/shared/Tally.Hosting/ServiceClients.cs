@@ -50,6 +50,7 @@ public static class ServiceClientExtensions
         where TClient : class
     {
         services.AddOptions<ServiceAddressOptions>().BindConfiguration(ServiceAddressOptions.Section);
+        services.AddTallyTls();
         services.TryAddSingleton<ServiceChannels>();
         services.TryAddSingleton(sp =>
         {
@@ -59,8 +60,8 @@ public static class ServiceClientExtensions
         return services;
     }
 
-    /// <summary>One <see cref="GrpcChannel"/> per distinct address; disposed with the container.</summary>
-    private sealed class ServiceChannels(IOptions<ServiceAddressOptions> options) : IDisposable
+    /// <summary>One <see cref="GrpcChannel"/> per distinct address; disposed with the container. https:// addresses use Tally:Tls.</summary>
+    private sealed class ServiceChannels(IOptions<ServiceAddressOptions> options, OutgoingTls tls) : IDisposable
     {
         private readonly ConcurrentDictionary<string, GrpcChannel> _channels = new(StringComparer.Ordinal);
 
@@ -74,8 +75,11 @@ public static class ServiceClientExtensions
             }
 
             // Snapshots and answers can be large; the sender's own limits still apply.
-            return _channels.GetOrAdd(uri.ToString(), a => GrpcChannel.ForAddress(a, new GrpcChannelOptions { MaxReceiveMessageSize = 64 * 1024 * 1024 }))
-                .CreateCallInvoker();
+            return _channels.GetOrAdd(uri.ToString(), a => GrpcChannel.ForAddress(a, new GrpcChannelOptions
+            {
+                MaxReceiveMessageSize = 64 * 1024 * 1024,
+                SslOptions = uri.Scheme == Uri.UriSchemeHttps ? tls.Create() : null,
+            })).CreateCallInvoker();
         }
 
         public void Dispose()
