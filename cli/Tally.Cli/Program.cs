@@ -17,7 +17,8 @@ namespace Tally.Cli;
 ///   ingest document FILE    IngestionService.IngestDocument (+ ListFigures)
 ///   ingest dataset FILE     IngestionService.IngestDataset (bidirectional stream, progress bar)
 ///   health                  grpc.health.v1.Health/Check (+ List)
-/// Global options: --server (TALLY_SERVER, default http://127.0.0.1:7400) and --timeout (default 30s).
+/// Global options: --server (TALLY_SERVER, default http://127.0.0.1:7400), --timeout (default 30s), and for https://
+/// servers --ca FILE (TALLY_CA), --cert FILE --key FILE (TALLY_CERT, TALLY_KEY; mutual TLS).
 /// Exit codes (Infrastructure/ExitCodes): 0 ok, 1 failure, 2 user error, 3 server unavailable.
 /// </summary>
 public static class Program
@@ -29,6 +30,9 @@ public static class Program
         {
             context.Globals.Server,
             context.Globals.Timeout,
+            context.Globals.Ca,
+            context.Globals.Cert,
+            context.Globals.Key,
             AskCommand.Create(context),
             FigureCommand.Create(context),
             SeriesCommand.Create(context),

@@ -24,22 +24,25 @@ internal static class CliAction
     {
         var env = context.Env;
         Uri server;
+        TallyConnection connection;
         try
         {
             server = ServerAddress.Resolve(parse.GetValue(context.Globals.Server), env.GetVariable);
+            var tls = ClientTls.Resolve(parse, context.Globals, env.GetVariable, server);
+            connection = new TallyConnection(server, parse.GetValue(context.Globals.Timeout), defaultTimeout, tls);
         }
         catch (CliUsageException e)
         {
             return ErrorReporter.Report(env, e.Message, ExitCodes.UserError);
         }
-        using var connection = new TallyConnection(server, parse.GetValue(context.Globals.Timeout), defaultTimeout);
+        using var _ = connection;
         try
         {
             return await body(parse, connection, cancellationToken);
         }
         catch (RpcException e)
         {
-            return ErrorReporter.Report(env, e, server, connection.Timeout);
+            return ErrorReporter.Report(env, e, server, connection.Timeout, connection.Tls);
         }
         catch (CliUsageException e)
         {

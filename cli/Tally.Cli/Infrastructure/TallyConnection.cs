@@ -13,11 +13,17 @@ internal sealed class TallyConnection : IDisposable
     private readonly GrpcChannel _channel;
 
     /// <param name="timeout">--timeout as given, or null for <paramref name="defaultTimeout"/> (itself null for 30 s).</param>
-    public TallyConnection(Uri address, TimeSpan? timeout, TimeSpan? defaultTimeout = null)
+    /// <param name="tls">TLS files for an https:// server (--ca, --cert, --key), or null.</param>
+    public TallyConnection(Uri address, TimeSpan? timeout, TimeSpan? defaultTimeout = null, ClientTls? tls = null)
     {
         Address = address;
+        Tls = tls;
         Timeout = timeout ?? defaultTimeout ?? TimeoutOption.DefaultUnary;
-        _channel = GrpcChannel.ForAddress(address, new GrpcChannelOptions { MaxReceiveMessageSize = 64 * 1024 * 1024 });
+        _channel = GrpcChannel.ForAddress(address, new GrpcChannelOptions
+        {
+            MaxReceiveMessageSize = 64 * 1024 * 1024,
+            SslOptions = tls?.CreateSslOptions(),
+        });
         var invoker = _channel.CreateCallInvoker();
         Query = new QueryService.QueryServiceClient(invoker);
         Definitions = new MetricDefinitionService.MetricDefinitionServiceClient(invoker);
@@ -27,6 +33,9 @@ internal sealed class TallyConnection : IDisposable
     }
 
     public Uri Address { get; }
+
+    /// <summary>The TLS files in use (https:// servers), for error hints.</summary>
+    public ClientTls? Tls { get; }
 
     /// <summary>The deadline each call gets, counted from its start.</summary>
     public TimeSpan Timeout { get; }

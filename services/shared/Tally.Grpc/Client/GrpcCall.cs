@@ -508,10 +508,8 @@ internal sealed class GrpcCall<TRequest, TResponse> : IAsyncStreamReader<TRespon
             var reason = Innermost<System.Security.Authentication.AuthenticationException>(exception)?.Message ?? Innermost<Exception>(exception)!.Message;
             return new Status(StatusCode.Unavailable, $"TLS handshake with {_channel.Address} failed: {reason}", exception);
         }
-        if (exception is HttpRequestException { HttpRequestError: HttpRequestError.InvalidResponse or HttpRequestError.ResponseEnded })
+        if (ConnectionFailures.ClosedBeforeHttp2(exception))
         {
-            // The connection closed before HTTP/2 began: a TLS port spoken to in cleartext, or a TLS server refusing the
-            // client's certificate after a TLS 1.3 handshake the client already took as complete.
             var hint = _channel.Address.Scheme == Uri.UriSchemeHttp
                 ? "if the server serves TLS, use an https:// address"
                 : _channel.PresentsClientCertificate
