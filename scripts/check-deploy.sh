@@ -4,10 +4,11 @@
 #
 # Usage: scripts/check-deploy.sh [--update] [STEP...]        (no STEP: all of them, in this order)
 #   chart       chart copies of dashboards and rules identical to deploy/; helm lint --strict; README documents every value
-#   render      helm template (defaults, all-in-one, monitoring API present/forced): schema + unknown fields,
+#   render      helm template (defaults, all-in-one, monitoring API present/forced, TLS): schema + unknown fields,
 #               production shape (probes, limits, non-root, read-only FS, Secrets), yamllint; NOTES.txt renders
 #   bad-input   wrong type, unknown key, missing Secret reference, min > max replicas: each rejected with its message
-#   kustomize   k8s/ generated parts current; kubectl kustomize of base, allinone and overlays: schema, shape, yamllint
+#   kustomize   k8s/ generated parts current; kubectl kustomize of base, allinone and overlays: schema, shape, yamllint;
+#               base + components/tls the same as the chart with tls.enabled
 #   prometheus  promtool check rules, promtool test rules
 #   dashboards  dashboard structure (datasource variable, unique uids); every expression parsed by promtool
 #   docker      Dockerfile: one target per image, non-root, volumes, ports, entry points match the projects
@@ -95,11 +96,17 @@ step_render() {
   template --api-versions monitoring.coreos.com/v1 > "$d/operator.yaml" || { fail "helm template (operator API present)"; return; }
   template --set monitoring.serviceMonitor.force=true,monitoring.prometheusRule.force=true,redis.enabled=false > "$d/forced.yaml" \
     || { fail "helm template (monitoring forced)"; return; }
+  template --set tls.enabled=true,tls.secretName=tally-tls,tls.clientCertificate=require > "$d/tls.yaml" || { fail "helm template (TLS, mutual)"; return; }
+  template --set allInOne.enabled=true,tls.enabled=true,tls.secretName=tally-tls,tls.caKey= > "$d/allinone-tls.yaml" || { fail "helm template (all-in-one, TLS)"; return; }
   node "$tools/validate-k8s.js" "$d"/*.yaml || fail "rendered manifests do not match the Kubernetes schemas"
   node "$tools/check-shape.js" "$d/defaults.yaml" --mode services --monitoring absent --dashboards 3 || fail "defaults: shape"
   node "$tools/check-shape.js" "$d/allinone.yaml" --mode allinone --monitoring absent --dashboards 3 || fail "all-in-one: shape"
   node "$tools/check-shape.js" "$d/operator.yaml" --mode services --monitoring present || fail "operator API present: shape"
   node "$tools/check-shape.js" "$d/forced.yaml" --mode services --monitoring present || fail "monitoring forced: shape"
+  node "$tools/check-shape.js" "$d/tls.yaml" --mode services --monitoring absent --tls || fail "TLS: shape"
+  node "$tools/check-shape.js" "$d/allinone-tls.yaml" --mode allinone --monitoring absent --tls || fail "all-in-one, TLS: shape"
+  grep -q 'Tally__Tls__ClientCertificateMode: Require' "$d/tls.yaml" || fail "TLS with tls.clientCertificate=require: no Tally__Tls__ClientCertificateMode"
+  grep -q 'Tally__Services__Query: https://localhost:7400' "$d/allinone-tls.yaml" || fail "all-in-one with TLS must call itself at https://localhost:7400"
   grep -q 'kind: PersistentVolumeClaim' "$d/allinone.yaml" || fail "all-in-one with persistence: no PersistentVolumeClaim"
   # NOTES.txt renders in both modes (helm install --dry-run=client needs no cluster)
   "$helm" install tally "$chart" -n tally --dry-run=client | grep -q '^Mode: distributed' || fail "NOTES.txt (distributed)"
@@ -123,6 +130,10 @@ step_bad_input() {
   expect_reject "missing PostgreSQL Secret" "postgresql.existingSecret is required" --set postgresql.existingSecret=
   expect_reject "missing RabbitMQ Secret" "rabbitmq.existingSecret is required" --set rabbitmq.existingSecret=
   expect_reject "missing Redis Secret" "redis.existingSecret is required when redis.enabled" --set redis.existingSecret=
+  expect_reject "TLS without a Secret" "tls.secretName is required when tls.enabled" --set tls.enabled=true
+  expect_reject "unknown client certificate mode" "at '/tls/clientCertificate'" --set tls.enabled=true,tls.secretName=tally-tls,tls.clientCertificate=optional
+  expect_reject "mutual TLS without a CA" "tls.clientCertificate=require needs tls.caKey" --set tls.enabled=true,tls.secretName=tally-tls,tls.clientCertificate=require,tls.caKey=
+  expect_reject "client certificates without TLS" "tls.clientCertificate=allow needs tls.enabled=true" --set tls.clientCertificate=allow
   expect_reject "minReplicas above maxReplicas" "services.query.autoscaling: minReplicas (9) must not exceed maxReplicas (6)" \
     --set services.query.autoscaling.minReplicas=9
   # and the ways that are allowed: no Redis Secret without Redis; no Secrets at all for the all-in-one
@@ -151,6 +162,19 @@ step_kustomize() {
   node "$tools/check-shape.js" "$d/base.yaml" --mode services --monitoring absent --dashboards 3 || fail "k8s/base: shape"
   node "$tools/check-shape.js" "$d/overlays-dev.yaml" --mode allinone --dashboards 3 || fail "k8s/overlays/dev: shape"
   node "$tools/check-shape.js" "$d/overlays-prod.yaml" --mode services --monitoring present --dashboards 3 --min-replicas 2 || fail "k8s/overlays/prod: shape"
+  # k8s/components/tls on the base must be what the chart renders with tls.enabled (its patches are written by hand)
+  mkdir -p "$d/tls-overlay"
+  printf 'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: [%s]\ncomponents: [%s]\n' \
+    "$(realpath --relative-to="$d/tls-overlay" k8s/base)" "$(realpath --relative-to="$d/tls-overlay" k8s/components/tls)" > "$d/tls-overlay/kustomization.yaml"
+  if "$kubectl" kustomize --load-restrictor LoadRestrictionsNone "$d/tls-overlay" > "$d/base-tls.yaml"; then
+    template --set tls.enabled=true,tls.secretName=tally-tls > "$d/chart-tls.yaml" || fail "helm template (TLS)"
+    node "$tools/validate-k8s.js" "$d/base-tls.yaml" || fail "k8s/base + components/tls does not match the Kubernetes schemas"
+    node "$tools/check-shape.js" "$d/base-tls.yaml" --mode services --monitoring absent --dashboards 3 --tls || fail "k8s/base + components/tls: shape"
+    node "$tools/same-objects.js" "$d/base-tls.yaml" "$d/chart-tls.yaml" ConfigMap,Deployment,Service \
+      || fail "k8s/components/tls differs from the chart with tls.enabled=true,tls.secretName=tally-tls: update its patches"
+  else
+    fail "kubectl kustomize k8s/base + k8s/components/tls"
+  fi
   yamllint_files k8s "$d"/base.yaml "$d"/overlays-*.yaml
 }
 

@@ -20,7 +20,8 @@ namespace Tally.Cli;
 ///   keys create|list|revoke AccessService.CreateApiKey / ListApiKeys / RevokeApiKey (admin)
 ///   audit                   AccessService.ListAuditEntries
 ///   whoami                  AccessService.WhoAmI
-/// Global options: --server (TALLY_SERVER, default http://127.0.0.1:7400), --timeout (default 30s), --token (TALLY_TOKEN).
+/// Global options: --server (TALLY_SERVER, default http://127.0.0.1:7400), --timeout (default 30s), --token (TALLY_TOKEN), and for
+/// https:// servers --ca FILE (TALLY_CA), --cert FILE --key FILE (TALLY_CERT, TALLY_KEY; mutual TLS).
 /// Exit codes (Infrastructure/ExitCodes): 0 ok, 1 failure, 2 user error, 3 server unavailable.
 /// </summary>
 public static class Program
@@ -33,6 +34,9 @@ public static class Program
             context.Globals.Server,
             context.Globals.Timeout,
             context.Globals.Token,
+            context.Globals.Ca,
+            context.Globals.Cert,
+            context.Globals.Key,
             AskCommand.Create(context),
             FigureCommand.Create(context),
             SeriesCommand.Create(context),

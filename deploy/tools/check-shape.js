@@ -1,11 +1,14 @@
 // Asserts the production shape of rendered Tally manifests (helm template or kubectl kustomize output).
 //   node check-shape.js FILE.yaml --mode services|allinone [--monitoring present|absent] [--dashboards N]
-//       [--min-replicas N]
+//       [--min-replicas N] [--tls]
 // services: query, ingestion, definitions and citations each with a Deployment, Service, ServiceAccount,
 // HorizontalPodAutoscaler and PodDisruptionBudget; allinone: one Deployment with one replica and no autoscaler.
 // Every Deployment: native gRPC startup/readiness/liveness probes on the "grpc" port, requests and limits,
 // non-root, read-only root filesystem, all capabilities dropped, writable /tmp and /data, and credentials only
 // from Secrets. Every Service: ports named grpc and metrics.
+// --tls (tls.enabled): the gRPC ports serve TLS, so the probes are HTTP GETs of /readyz and /healthz on the metrics
+// port (kubelet grpc: probes cannot do TLS); the certificate Secret is mounted read-only at /etc/tally/tls; the grpc
+// Service ports say appProtocol https; every Tally__Services__* address is https://.
 'use strict';
 const fs = require('fs');
 const YAML = require('yaml');
@@ -14,6 +17,7 @@ const args = process.argv.slice(2);
 const file = args[0];
 const opt = name => { const i = args.indexOf(`--${name}`); return i > 0 ? args[i + 1] : undefined; };
 const mode = opt('mode');
+const tls = args.includes('--tls');
 if (!file || !['services', 'allinone'].includes(mode)) {
   console.error('usage: node check-shape.js FILE.yaml --mode services|allinone [--monitoring present|absent] [--dashboards N] [--min-replicas N]');
   process.exit(2);
@@ -57,8 +61,20 @@ for (const d of deployments) {
     if (!ports.grpc || !ports.metrics) fail(`${n}/${c.name}: needs container ports named grpc and metrics`);
     for (const probe of ['startupProbe', 'readinessProbe', 'livenessProbe']) {
       const p = c[probe];
-      if (!p || !p.grpc) fail(`${n}/${c.name}: ${probe} must be a native grpc probe`);
+      if (tls) {
+        const paths = probe === 'livenessProbe' ? ['/healthz', '/readyz'] : ['/readyz'];
+        if (!p || !p.httpGet) fail(`${n}/${c.name}: ${probe} must be an HTTP probe of the metrics port with TLS on (grpc: probes cannot do TLS)`);
+        else if (p.httpGet.port !== 'metrics' && p.httpGet.port !== ports.metrics) fail(`${n}/${c.name}: ${probe} must target the metrics port, not ${p.httpGet.port}`);
+        else if (!paths.includes(p.httpGet.path)) fail(`${n}/${c.name}: ${probe} must GET ${paths.join(' or ')}, not ${p.httpGet.path}`);
+        else if (p.httpGet.scheme && p.httpGet.scheme !== 'HTTP') fail(`${n}/${c.name}: ${probe} must use plain HTTP (the metrics port has no TLS)`);
+      } else if (!p || !p.grpc) fail(`${n}/${c.name}: ${probe} must be a native grpc probe`);
       else if (p.grpc.port !== ports.grpc) fail(`${n}/${c.name}: ${probe} must target the grpc port ${ports.grpc}, not ${p.grpc.port}`);
+    }
+    if (tls) {
+      const mount = (c.volumeMounts || []).find(m => m.mountPath === '/etc/tally/tls');
+      const volume = mount && (pod.volumes || []).find(v => v.name === mount.name);
+      if (!mount || mount.readOnly !== true) fail(`${n}/${c.name}: the TLS Secret must be mounted read-only at /etc/tally/tls`);
+      else if (!(volume && volume.secret && volume.secret.secretName)) fail(`${n}/${c.name}: /etc/tally/tls must be a Secret volume`);
     }
     const r = c.resources || {};
     for (const k of ['requests', 'limits']) for (const res of ['cpu', 'memory']) {
@@ -74,6 +90,16 @@ for (const d of deployments) {
 for (const s of byKind('Service')) {
   const names = (s.spec.ports || []).map(p => p.name);
   if (!names.includes('grpc') || !names.includes('metrics')) fail(`Service ${s.metadata.name}: ports must be named grpc and metrics (are ${names})`);
+  const grpc = (s.spec.ports || []).find(p => p.name === 'grpc');
+  const protocol = tls ? 'https' : 'kubernetes.io/h2c';
+  if (grpc && grpc.appProtocol !== protocol) fail(`Service ${s.metadata.name}: port grpc must have appProtocol ${protocol}, not ${grpc.appProtocol}`);
+}
+for (const cm of byKind('ConfigMap').filter(c => c.data && 'Tally__Host__BindAddress' in c.data)) {
+  for (const [k, v] of Object.entries(cm.data)) {
+    if (k.startsWith('Tally__Services__') && !String(v).startsWith(tls ? 'https://' : 'http://')) fail(`ConfigMap ${cm.metadata.name}: ${k} is ${v}, expected ${tls ? 'https' : 'http'}://`);
+  }
+  if (tls && cm.data.Tally__Tls__Enabled !== 'true') fail(`ConfigMap ${cm.metadata.name}: Tally__Tls__Enabled must be "true"`);
+  if (!tls && 'Tally__Tls__Enabled' in cm.data) fail(`ConfigMap ${cm.metadata.name}: Tally__Tls__Enabled set without tls.enabled`);
 }
 for (const cm of byKind('ConfigMap')) {
   for (const k of Object.keys(cm.data || {})) if (SECRETISH.test(k) && !k.endsWith('.json')) fail(`ConfigMap ${cm.metadata.name}: ${k} looks like a credential; use a Secret`);

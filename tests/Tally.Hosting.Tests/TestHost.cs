@@ -13,6 +13,9 @@ internal sealed class TestHost : IAsyncDisposable
     /// <summary>Stands in for a gRPC method until Tally.Grpc is wired in: mapped without a port requirement.</summary>
     public const string FakeGrpcPath = "/tally.test.v1.Probe/Ping";
 
+    /// <summary>On the gRPC port: "IsHttps|client certificate subject" of the request, as handlers see them.</summary>
+    public const string WhoAmIPath = "/tally.test.v1.Probe/WhoAmI";
+
     private TestHost(WebApplication app, int grpcPort, int httpPort)
     {
         App = app;
@@ -25,6 +28,7 @@ internal sealed class TestHost : IAsyncDisposable
     public int HttpPort { get; }
     public Uri GrpcBase => new($"http://127.0.0.1:{GrpcPort}");
     public Uri HttpBase => new($"http://127.0.0.1:{HttpPort}");
+    public Uri TlsBase => new($"https://127.0.0.1:{GrpcPort}");
 
     public static WebApplication Build(IDictionary<string, string?> settings, Action<IServiceCollection>? services = null)
     {
@@ -35,18 +39,24 @@ internal sealed class TestHost : IAsyncDisposable
         var app = builder.Build();
         app.MapServiceDefaults();
         app.MapPost(FakeGrpcPath, () => Results.Text("pong"));
+        app.MapPost(WhoAmIPath, (HttpContext context) =>
+            Results.Text($"{context.Request.IsHttps}|{context.Connection.ClientCertificate?.Subject}"));
         return app;
     }
 
-    public static async Task<TestHost> StartAsync(Action<IServiceCollection>? services = null)
+    public static Task<TestHost> StartAsync(Action<IServiceCollection>? services = null) => StartAsync(new Dictionary<string, string?>(), services);
+
+    /// <summary>A host on two free ports with these settings added (e.g. Tally:Tls:*).</summary>
+    public static async Task<TestHost> StartAsync(IDictionary<string, string?> settings, Action<IServiceCollection>? services = null)
     {
         var (grpcPort, httpPort) = (FreePort(), FreePort());
-        var app = Build(new Dictionary<string, string?>
+        var all = new Dictionary<string, string?>(settings)
         {
             ["Tally:Host:GrpcPort"] = grpcPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Tally:Host:HttpPort"] = httpPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["Logging:LogLevel:Default"] = "Warning",
-        }, services);
+        };
+        all.TryAdd("Logging:LogLevel:Default", "Warning");
+        var app = Build(all, services);
         await app.StartAsync();
         return new TestHost(app, grpcPort, httpPort);
     }

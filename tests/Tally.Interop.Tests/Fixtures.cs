@@ -38,7 +38,7 @@ public class OurServerFixture : IAsyncLifetime
 public sealed class OurGzipServerFixture() : OurServerFixture(gzip: true);
 
 /// <summary>tests/interop-node/server.js (@grpc/grpc-js) on a free loopback port, in its own process.</summary>
-public sealed class NodeServerFixture : IAsyncLifetime
+public class NodeServerFixture : IAsyncLifetime
 {
     private Process? _process;
 
@@ -47,9 +47,15 @@ public sealed class NodeServerFixture : IAsyncLifetime
 
     public GrpcChannel Channel { get; private set; } = null!;
 
-    public async Task InitializeAsync()
+    /// <summary>More arguments for server.js (e.g. TLS files).</summary>
+    protected virtual IEnumerable<string> ExtraArguments => [];
+
+    /// <summary>The channel tests call through: h2c by default.</summary>
+    protected virtual GrpcChannel CreateChannel(string target) => GrpcChannel.ForAddress("http://" + target);
+
+    public virtual async Task InitializeAsync()
     {
-        _process = NodePeer.Start("server.js", ["--port", "0", "--exit-on-stdin-close"], redirectInput: true);
+        _process = NodePeer.Start("server.js", ["--port", "0", "--exit-on-stdin-close", .. ExtraArguments], redirectInput: true);
         var errors = _process.StandardError.ReadToEndAsync();
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         string? line;
@@ -67,10 +73,10 @@ public sealed class NodeServerFixture : IAsyncLifetime
             throw new InvalidOperationException($"node server.js did not report READY within 60 s (first line: '{line}'). stderr: {await errors}");
         }
         Target = "127.0.0.1:" + line["READY ".Length..].Trim();
-        Channel = GrpcChannel.ForAddress("http://" + Target);
+        Channel = CreateChannel(Target);
     }
 
-    public async Task DisposeAsync()
+    public virtual async Task DisposeAsync()
     {
         Channel?.Dispose();
         if (_process is { HasExited: false })

@@ -4,7 +4,9 @@
 // prints one line per case, "PASS <case>" or "FAIL <case>: <reason>". Exit code 1 when any case fails.
 //
 //   node client.js --server 127.0.0.1:7450 [--case large_unary]... [--list]
+//                  [--ca ca.crt [--cert client.crt --key client.key]]   TLS (grpc.credentials.createSsl), mutual TLS
 const assert = require('node:assert/strict');
+const fs = require('node:fs');
 const parseArgs = require('./args');
 const { grpc, testing } = require('./protos');
 
@@ -208,6 +210,17 @@ const cases = {
   },
 };
 
+/** Cleartext (h2c) unless --ca is given: then TLS trusting that CA, presenting --cert/--key when given (mutual TLS). */
+function channelCredentials(args) {
+  if (args.ca === undefined) {
+    if (args.cert !== undefined || args.key !== undefined) throw new Error('--cert and --key need --ca (they are for TLS)');
+    return grpc.credentials.createInsecure();
+  }
+  if ((args.cert === undefined) !== (args.key === undefined)) throw new Error('give --cert and --key together');
+  const read = (name) => (args[name] === undefined ? null : fs.readFileSync(String(args[name])));
+  return grpc.credentials.createSsl(read('ca'), read('key'), read('cert'));
+}
+
 function withTimeout(promise, ms, name) {
   let timer;
   const timeout = new Promise((_, reject) => { timer = setTimeout(() => reject(new Error(`${name} did not finish within ${ms} ms`)), ms); });
@@ -223,11 +236,11 @@ async function main() {
   if (unknown.length) throw new Error(`unknown case(s) ${unknown.join(', ')}; known: ${Object.keys(cases).join(', ')}`);
 
   const pkg = testing();
-  const insecure = grpc.credentials.createInsecure();
+  const credentials = channelCredentials(args);
   const clients = {
-    client: new pkg.TestService(args.server, insecure),
-    compressedClient: new pkg.TestService(args.server, insecure, { 'grpc.default_compression_algorithm': GZIP }),
-    unimplementedClient: new pkg.UnimplementedService(args.server, insecure),
+    client: new pkg.TestService(args.server, credentials),
+    compressedClient: new pkg.TestService(args.server, credentials, { 'grpc.default_compression_algorithm': GZIP }),
+    unimplementedClient: new pkg.UnimplementedService(args.server, credentials),
   };
   let failed = 0;
   for (const name of selected) {

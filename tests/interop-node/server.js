@@ -5,6 +5,8 @@
 // and with --exit-on-stdin-close also when its stdin closes (so a parent process that dies takes it along).
 //
 //   node server.js [--port 0] [--host 127.0.0.1] [--exit-on-stdin-close]
+//                  [--cert server.crt --key server.key [--client-ca ca.crt]]   TLS (createSsl), mutual TLS
+const fs = require('node:fs');
 const parseArgs = require('./args');
 const { grpc, testing, bench } = require('./protos');
 
@@ -168,6 +170,21 @@ const echoService = {
   },
 };
 
+/**
+ * Cleartext (h2c) unless --cert/--key are given: then TLS with that certificate; with --client-ca, client certificates
+ * issued by that CA are required (mutual TLS).
+ */
+function serverCredentials(args) {
+  if (args.cert === undefined && args.key === undefined) {
+    if (args['client-ca'] !== undefined) throw new Error('--client-ca needs --cert and --key (it is for TLS)');
+    return grpc.ServerCredentials.createInsecure();
+  }
+  if (args.cert === undefined || args.key === undefined) throw new Error('give --cert and --key together');
+  const clientCa = args['client-ca'] === undefined ? null : fs.readFileSync(String(args['client-ca']));
+  const keyPair = { private_key: fs.readFileSync(String(args.key)), cert_chain: fs.readFileSync(String(args.cert)) };
+  return grpc.ServerCredentials.createSsl(clientCa, [keyPair], clientCa !== null);
+}
+
 function main() {
   const args = parseArgs(process.argv.slice(2));
   const host = typeof args.host === 'string' ? args.host : '127.0.0.1';
@@ -177,7 +194,7 @@ function main() {
   const server = new grpc.Server({ 'grpc.max_receive_message_length': 16 * 1024 * 1024, interceptors: [requestEncodingInterceptor] });
   server.addService(testing().TestService.service, testService);
   server.addService(bench().Echo.service, echoService);
-  server.bindAsync(`${host}:${port}`, grpc.ServerCredentials.createInsecure(), (err, bound) => {
+  server.bindAsync(`${host}:${port}`, serverCredentials(args), (err, bound) => {
     if (err) {
       console.error(`server.js: cannot listen on ${host}:${port}: ${err.message}`);
       process.exit(1);

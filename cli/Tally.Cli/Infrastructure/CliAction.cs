@@ -24,23 +24,26 @@ internal static class CliAction
     {
         var env = context.Env;
         Uri server;
+        TallyConnection connection;
         try
         {
             server = ServerAddress.Resolve(parse.GetValue(context.Globals.Server), env.GetVariable);
+            var tls = ClientTls.Resolve(parse, context.Globals, env.GetVariable, server);
+            var token = parse.GetValue(context.Globals.Token) is { Length: > 0 } given ? given : env.GetVariable(GlobalOptions.TokenVariable);
+            connection = new TallyConnection(server, parse.GetValue(context.Globals.Timeout), defaultTimeout, tls, token?.Trim());
         }
         catch (CliUsageException e)
         {
             return ErrorReporter.Report(env, e.Message, ExitCodes.UserError);
         }
-        var token = parse.GetValue(context.Globals.Token) is { Length: > 0 } given ? given : env.GetVariable(GlobalOptions.TokenVariable);
-        using var connection = new TallyConnection(server, parse.GetValue(context.Globals.Timeout), defaultTimeout, token?.Trim());
+        using var _ = connection;
         try
         {
             return await body(parse, connection, cancellationToken);
         }
         catch (RpcException e)
         {
-            return ErrorReporter.Report(env, e, server, connection.Timeout);
+            return ErrorReporter.Report(env, e, server, connection.Timeout, connection.Tls);
         }
         catch (CliUsageException e)
         {

@@ -1,3 +1,4 @@
+using System.Net.Security;
 using Tally.Grpc;
 
 namespace Tally.Cli.Infrastructure;
@@ -5,14 +6,14 @@ namespace Tally.Cli.Infrastructure;
 /// <summary>Turns a failure into one clear line on stderr (plus a hint when there is one) and an exit code.</summary>
 internal static class ErrorReporter
 {
-    public static int Report(CliEnvironment env, RpcException exception, Uri server, TimeSpan timeout)
+    public static int Report(CliEnvironment env, RpcException exception, Uri server, TimeSpan timeout, ClientTls? tls = null)
     {
         var status = exception.Status;
         var detail = OneLine(status.Detail);
         env.Error.WriteLine(detail.Length == 0
             ? $"error: {ExitCodes.StatusName(status.StatusCode)}"
             : $"error: {ExitCodes.StatusName(status.StatusCode)}: {detail}");
-        var hint = Hint(status.StatusCode, server, timeout);
+        var hint = TlsHint(status, server, tls) ?? Hint(status.StatusCode, server, timeout);
         if (hint is not null)
         {
             env.Error.WriteLine($"hint: {hint}");
@@ -38,6 +39,49 @@ internal static class ErrorReporter
             $"no answer within {TimeoutOption.Format(timeout)}; allow longer with --timeout (e.g. --timeout 2m)",
         _ => null,
     };
+
+    /// <summary>What to do about a TLS failure: which CA to pass, which name to connect to, which client certificate.</summary>
+    internal static string? TlsHint(Status status, Uri server, ClientTls? tls)
+    {
+        if (status.StatusCode != StatusCode.Unavailable || status.DebugException is null)
+        {
+            return null;
+        }
+        if (Find<ServerCertificateException>(status.DebugException) is { } refused)
+        {
+            if (refused.Errors.HasFlag(SslPolicyErrors.RemoteCertificateChainErrors))
+            {
+                return tls?.Ca is { } ca
+                    ? $"the server's certificate was issued by {refused.Issuer}, and the CA in {ca.Path} ({ca.From}) is not that one: pass the CA certificate of {refused.Issuer} with --ca FILE"
+                    : $"the server's certificate was issued by {refused.Issuer}, which this machine does not trust: pass that CA's certificate (PEM) with --ca FILE, or set {ClientTls.CaVariable}=FILE";
+            }
+            if (refused.Errors.HasFlag(SslPolicyErrors.RemoteCertificateNameMismatch) && refused.Names.Count > 0)
+            {
+                return $"the certificate is valid for {string.Join(", ", refused.Names)}, not {refused.TargetHost}: connect to one of those names, e.g. --server https://{HostForUri(refused.Names[0])}:{server.Port}";
+            }
+            return null;
+        }
+        if (ConnectionFailures.ClosedBeforeHttp2(status.DebugException))
+        {
+            return server.Scheme != Uri.UriSchemeHttps
+                ? $"if the server serves TLS, connect with --server https://{server.Authority}"
+                : tls?.Cert is { } cert
+                    ? $"the server may require a client certificate issued by a CA it trusts, and did not accept {cert.Path} ({cert.From})"
+                    : $"the server may require a client certificate (mutual TLS): pass --cert FILE --key FILE, or set {ClientTls.CertVariable} and {ClientTls.KeyVariable}";
+        }
+        return null;
+    }
+
+    private static T? Find<T>(Exception? exception) where T : Exception
+    {
+        for (var e = exception; e is not null; e = e.InnerException)
+        {
+            if (e is T found) return found;
+        }
+        return null;
+    }
+
+    private static string HostForUri(string name) => name.Contains(':', StringComparison.Ordinal) ? $"[{name}]" : name;
 
     private static string Display(Uri server) => server.GetLeftPart(UriPartial.Authority);
 

@@ -15,13 +15,19 @@ internal sealed class TallyConnection : IDisposable
     private readonly Metadata? _headers;
 
     /// <param name="timeout">--timeout as given, or null for <paramref name="defaultTimeout"/> (itself null for 30 s).</param>
+    /// <param name="tls">TLS files for an https:// server (--ca, --cert, --key), or null.</param>
     /// <param name="token">Bearer token sent with every call (--token / TALLY_TOKEN); null or empty for none.</param>
-    public TallyConnection(Uri address, TimeSpan? timeout, TimeSpan? defaultTimeout = null, string? token = null)
+    public TallyConnection(Uri address, TimeSpan? timeout, TimeSpan? defaultTimeout = null, ClientTls? tls = null, string? token = null)
     {
         _headers = string.IsNullOrEmpty(token) ? null : new Metadata { { "authorization", "Bearer " + token } };
         Address = address;
+        Tls = tls;
         Timeout = timeout ?? defaultTimeout ?? TimeoutOption.DefaultUnary;
-        _channel = GrpcChannel.ForAddress(address, new GrpcChannelOptions { MaxReceiveMessageSize = 64 * 1024 * 1024 });
+        _channel = GrpcChannel.ForAddress(address, new GrpcChannelOptions
+        {
+            MaxReceiveMessageSize = 64 * 1024 * 1024,
+            SslOptions = tls?.CreateSslOptions(),
+        });
         var invoker = _channel.CreateCallInvoker();
         Query = new QueryService.QueryServiceClient(invoker);
         Definitions = new MetricDefinitionService.MetricDefinitionServiceClient(invoker);
@@ -32,6 +38,9 @@ internal sealed class TallyConnection : IDisposable
     }
 
     public Uri Address { get; }
+
+    /// <summary>The TLS files in use (https:// servers), for error hints.</summary>
+    public ClientTls? Tls { get; }
 
     /// <summary>The deadline each call gets, counted from its start.</summary>
     public TimeSpan Timeout { get; }

@@ -104,6 +104,23 @@ components:
 {{- end }}
 {{- end }}
 
+{{/* Fails rendering with a message a person can act on when the TLS values do not fit together. */}}
+{{- define "tally.requireTls" -}}
+{{- if .Values.tls.enabled }}
+{{- $_ := required "tls.secretName is required when tls.enabled: create a Secret of type kubernetes.io/tls (tls.crt, tls.key) whose certificate names every Tally Service (see the chart README, \"TLS\"), e.g. with cert-manager, and name it here" .Values.tls.secretName }}
+{{- if and (ne .Values.tls.clientCertificate "none") (not .Values.tls.caKey) }}
+{{- fail (printf "tls.clientCertificate=%s needs tls.caKey: the key of the CA bundle client certificates must be issued by (in tls.caSecretName, default tls.secretName)" .Values.tls.clientCertificate) }}
+{{- end }}
+{{- else if ne .Values.tls.clientCertificate "none" }}
+{{- fail (printf "tls.clientCertificate=%s needs tls.enabled=true (client certificates are a TLS feature)" .Values.tls.clientCertificate) }}
+{{- end }}
+{{- end }}
+
+{{/* Scheme of gRPC addresses: https with tls.enabled. */}}
+{{- define "tally.grpcScheme" -}}
+{{- if .Values.tls.enabled }}https{{ else }}http{{ end }}
+{{- end }}
+
 {{/* Whether the Prometheus Operator API is served, or its use is forced: (dict "root" $ "force" bool). */}}
 {{- define "tally.hasMonitoringApi" -}}
 {{- if or .force (.root.Capabilities.APIVersions.Has "monitoring.coreos.com/v1") }}true{{ end }}

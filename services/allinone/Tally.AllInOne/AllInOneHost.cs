@@ -37,13 +37,21 @@ public static class AllInOneHost
         return app;
     }
 
-    /// <summary>Unless configured otherwise, every service client calls this process's own gRPC port.</summary>
+    /// <summary>
+    /// Unless configured otherwise, every service client calls this process's own gRPC port. With Tally:Tls:Enabled
+    /// that is https://localhost:port (the certificate must name localhost; docs/security.md), unless the port is bound
+    /// to one other address.
+    /// </summary>
     private static void PointServicesAtSelf(WebApplicationBuilder builder)
     {
         var config = builder.Configuration;
         var bind = config["Tally:Host:BindAddress"] is { Length: > 0 } b && b != "*" ? b : "127.0.0.1";
         var port = config["Tally:Host:GrpcPort"] is { Length: > 0 } p ? p : "7400";
-        var self = $"http://{bind}:{port}";
+        var tls = bool.TryParse(config["Tally:Tls:Enabled"], out var enabled) && enabled;
+        var anyOrLoopback = bind is "127.0.0.1" or "0.0.0.0" or "::" or "::1";
+        var self = !tls ? $"http://{bind}:{port}"
+            : anyOrLoopback ? $"https://localhost:{port}"
+            : $"https://{(bind.Contains(':', StringComparison.Ordinal) ? $"[{bind}]" : bind)}:{port}";
         var defaults = new Dictionary<string, string?>();
         foreach (var service in Enum.GetNames<TallyService>())
         {

@@ -28,14 +28,25 @@ public readonly struct Status : IEquatable<Status>
     public static readonly Status DefaultSuccess = new(StatusCode.OK, "");
     public static readonly Status DefaultCancelled = new(StatusCode.Cancelled, "");
 
-    public Status(StatusCode statusCode, string detail)
+    public Status(StatusCode statusCode, string detail) : this(statusCode, detail, null) { }
+
+    /// <param name="debugException">The local failure behind a client-side status (not sent anywhere), as in grpc-dotnet.</param>
+    public Status(StatusCode statusCode, string detail, Exception? debugException)
     {
         StatusCode = statusCode;
         Detail = detail ?? "";
+        DebugException = debugException;
     }
 
     public StatusCode StatusCode { get; }
     public string Detail { get; }
+
+    /// <summary>
+    /// For statuses the client made up from a local failure (connection refused, TLS handshake failed): that exception,
+    /// so that a caller can tell what went wrong beyond the text. Null for statuses received from a server.
+    /// Not part of equality.
+    /// </summary>
+    public Exception? DebugException { get; }
 
     public bool Equals(Status other) => StatusCode == other.StatusCode && Detail == other.Detail;
     public override bool Equals(object? obj) => obj is Status other && Equals(other);

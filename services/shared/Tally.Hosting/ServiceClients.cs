@@ -52,6 +52,7 @@ public static class ServiceClientExtensions
         where TClient : class
     {
         services.AddOptions<ServiceAddressOptions>().BindConfiguration(ServiceAddressOptions.Section);
+        services.AddTallyTls();
         services.TryAddSingleton<ServiceChannels>();
         services.TryAddSingleton(sp =>
         {
@@ -61,8 +62,8 @@ public static class ServiceClientExtensions
         return services;
     }
 
-    /// <summary>One <see cref="GrpcChannel"/> per distinct address; disposed with the container.</summary>
-    private sealed class ServiceChannels(IOptions<ServiceAddressOptions> options, OutgoingCredentialsInterceptor credentials) : IDisposable
+    /// <summary>One <see cref="GrpcChannel"/> per distinct address; disposed with the container. https:// addresses use Tally:Tls.</summary>
+    private sealed class ServiceChannels(IOptions<ServiceAddressOptions> options, OutgoingTls tls, OutgoingCredentialsInterceptor credentials) : IDisposable
     {
         private readonly ConcurrentDictionary<string, GrpcChannel> _channels = new(StringComparer.Ordinal);
 
@@ -77,8 +78,11 @@ public static class ServiceClientExtensions
 
             // Snapshots and answers can be large; the sender's own limits still apply.
             // Every call carries credentials: the inbound caller's, forwarded, or the service token (OutgoingCredentialsInterceptor).
-            return _channels.GetOrAdd(uri.ToString(), a => GrpcChannel.ForAddress(a, new GrpcChannelOptions { MaxReceiveMessageSize = 64 * 1024 * 1024 }))
-                .CreateCallInvoker().Intercept(credentials);
+            return _channels.GetOrAdd(uri.ToString(), a => GrpcChannel.ForAddress(a, new GrpcChannelOptions
+            {
+                MaxReceiveMessageSize = 64 * 1024 * 1024,
+                SslOptions = uri.Scheme == Uri.UriSchemeHttps ? tls.Create() : null,
+            })).CreateCallInvoker().Intercept(credentials);
         }
 
         public void Dispose()

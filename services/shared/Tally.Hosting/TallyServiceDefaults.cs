@@ -55,10 +55,15 @@ public static partial class TallyServiceDefaults
             o.ColorBehavior = LoggerColorBehavior.Disabled;
         });
 
+        // Tally:Tls: TLS on the gRPC port and for calls to https:// service addresses (GrpcPortTls, OutgoingTls).
+        services.AddTallyTls();
         builder.WebHost.ConfigureKestrel((_, kestrel) =>
         {
             var host = kestrel.ApplicationServices.GetRequiredService<IOptions<TallyHostOptions>>().Value;
-            Listen(kestrel, host, host.GrpcPort, HttpProtocols.Http2); // h2c: cleartext HTTP/2 with prior knowledge
+            var tls = kestrel.ApplicationServices.GetRequiredService<GrpcPortTls>();
+            // h2c (cleartext HTTP/2 with prior knowledge), or with Tally:Tls:Enabled HTTP/2 over TLS (ALPN h2).
+            Listen(kestrel, host, host.GrpcPort, HttpProtocols.Http2, tls.Configure);
+            // Always plaintext: kubelet probes and Prometheus scrape it without certificates (docs/security.md).
             Listen(kestrel, host, host.HttpPort, HttpProtocols.Http1);
         });
 
@@ -89,22 +94,27 @@ public static partial class TallyServiceDefaults
         app.MapGrpcHealthAndReflection();
 
         var host = app.Services.GetRequiredService<IOptions<TallyHostOptions>>();
+        var tls = app.Services.GetRequiredService<IOptions<TallyTlsOptions>>();
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Tally.Hosting");
         app.Lifetime.ApplicationStarted.Register(() =>
         {
             var o = host.Value;
-            LogListening(logger, o.ServiceName!, o.BindAddress, o.GrpcPort, o.HttpPort);
+            LogListening(logger, o.ServiceName!, o.BindAddress, tls.Value.Describe(), o.GrpcPort, o.HttpPort);
         });
         return app;
     }
 
     [LoggerMessage(Level = LogLevel.Information,
-        Message = "{ServiceName} listening on {BindAddress}: gRPC (h2c) port {GrpcPort}, HTTP port {HttpPort} (/metrics /healthz /readyz)")]
-    private static partial void LogListening(ILogger logger, string serviceName, string bindAddress, int grpcPort, int httpPort);
+        Message = "{ServiceName} listening on {BindAddress}: gRPC ({GrpcTransport}) port {GrpcPort}, HTTP port {HttpPort} (/metrics /healthz /readyz)")]
+    private static partial void LogListening(ILogger logger, string serviceName, string bindAddress, string grpcTransport, int grpcPort, int httpPort);
 
-    private static void Listen(KestrelServerOptions kestrel, TallyHostOptions host, int port, HttpProtocols protocols)
+    private static void Listen(KestrelServerOptions kestrel, TallyHostOptions host, int port, HttpProtocols protocols, Action<ListenOptions>? tls = null)
     {
-        void Configure(ListenOptions listen) => listen.Protocols = protocols;
+        void Configure(ListenOptions listen)
+        {
+            listen.Protocols = protocols;
+            tls?.Invoke(listen);
+        }
         if (host.BindAddress == "*") kestrel.ListenAnyIP(port, Configure);
         else kestrel.Listen(IPAddress.Parse(host.BindAddress), port, Configure);
     }

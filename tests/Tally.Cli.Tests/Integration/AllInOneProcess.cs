@@ -10,11 +10,17 @@ namespace Tally.Cli.Tests.Integration;
 /// on free loopback ports with in-memory storage, and stopped (its process tree) on dispose. Tests that use it are
 /// <see cref="AllInOneFactAttribute"/>s: they skip, saying why, when the host has not been built.
 /// </summary>
-public sealed class AllInOneProcess : IAsyncLifetime
+public class AllInOneProcess : IAsyncLifetime
 {
     private static readonly string[] Configurations = ["Release", "Debug"];
+    private readonly Func<IReadOnlyDictionary<string, string>>? _environment;
     private Process? _process;
     private readonly List<string> _log = [];
+
+    public AllInOneProcess() : this(null) { }
+
+    /// <param name="environment">More environment variables for the host (e.g. Tally__Tls__*); the gRPC address becomes https://localhost:port when they turn TLS on.</param>
+    protected AllInOneProcess(Func<IReadOnlyDictionary<string, string>>? environment) => _environment = environment;
 
     public Uri Address { get; private set; } = null!;
 
@@ -42,12 +48,18 @@ public sealed class AllInOneProcess : IAsyncLifetime
         start.Environment["Tally__Auth__AnonymousLoopbackRole"] = "editor";
         start.Environment["Tally__Bus__Transport"] = "inmemory";
         start.Environment["DOTNET_ENVIRONMENT"] = "Production";
+        var tls = false;
+        foreach (var (name, value) in _environment?.Invoke() ?? new Dictionary<string, string>())
+        {
+            start.Environment[name] = value;
+            tls |= name == "Tally__Tls__Enabled" && value == "true";
+        }
         _process = Process.Start(start) ?? throw new InvalidOperationException("could not start the all-in-one host");
         _process.OutputDataReceived += (_, e) => Record(e.Data);
         _process.ErrorDataReceived += (_, e) => Record(e.Data);
         _process.BeginOutputReadLine();
         _process.BeginErrorReadLine();
-        Address = new Uri($"http://127.0.0.1:{grpcPort}");
+        Address = new Uri(tls ? $"https://localhost:{grpcPort}" : $"http://127.0.0.1:{grpcPort}");
 
         // Ready when /readyz on the HTTP port says so; give a cold start (catalog load, JIT) up to 60 s.
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
@@ -80,7 +92,7 @@ public sealed class AllInOneProcess : IAsyncLifetime
         }
     }
 
-    public async Task DisposeAsync()
+    public virtual async Task DisposeAsync()
     {
         if (_process is { HasExited: false })
         {

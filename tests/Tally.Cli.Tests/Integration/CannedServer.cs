@@ -21,9 +21,15 @@ namespace Tally.Cli.Tests.Integration;
 /// MetricDefinitionService, IngestionService and Health implementations. It tests the CLI, not the answers: the answers are
 /// <see cref="SampleAnswers"/>. CitationService is deliberately not mapped (UNIMPLEMENTED).
 /// </summary>
-public sealed class CannedServer : IAsyncLifetime
+public class CannedServer : IAsyncLifetime
 {
+    private readonly Action<ListenOptions>? _listen;
     private WebApplication? _app;
+
+    public CannedServer() : this(null) { }
+
+    /// <param name="listen">More listener settings, e.g. TLS (<see cref="CannedTlsServer"/>).</param>
+    protected CannedServer(Action<ListenOptions>? listen) => _listen = listen;
 
     public Uri Address { get; private set; } = null!;
 
@@ -34,7 +40,11 @@ public sealed class CannedServer : IAsyncLifetime
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
-        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0, l => l.Protocols = HttpProtocols.Http2));
+        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0, l =>
+        {
+            l.Protocols = HttpProtocols.Http2;
+            _listen?.Invoke(l);
+        }));
         builder.Services.AddTallyGrpc();
         builder.Services.AddSingleton(this);
         builder.Services.AddSingleton<CannedQueryService>();
@@ -50,7 +60,7 @@ public sealed class CannedServer : IAsyncLifetime
         Address = new Uri(_app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First());
     }
 
-    public async Task DisposeAsync()
+    public virtual async Task DisposeAsync()
     {
         if (_app is not null)
         {

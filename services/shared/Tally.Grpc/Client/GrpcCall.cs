@@ -502,13 +502,39 @@ internal sealed class GrpcCall<TRequest, TResponse> : IAsyncStreamReader<TRespon
                     $"(error code 0x{protocol.ErrorCode.ToString("x", CultureInfo.InvariantCulture)}): {protocol.Message}");
             }
         }
+        if (exception is HttpRequestException { HttpRequestError: HttpRequestError.SecureConnectionError })
+        {
+            // "The SSL connection could not be established, see inner exception." says nothing: the inner one does.
+            var reason = Innermost<System.Security.Authentication.AuthenticationException>(exception)?.Message ?? Innermost<Exception>(exception)!.Message;
+            return new Status(StatusCode.Unavailable, $"TLS handshake with {_channel.Address} failed: {reason}", exception);
+        }
+        if (ConnectionFailures.ClosedBeforeHttp2(exception))
+        {
+            var hint = _channel.Address.Scheme == Uri.UriSchemeHttp
+                ? "if the server serves TLS, use an https:// address"
+                : _channel.PresentsClientCertificate
+                    ? "a server that requires client certificates (mutual TLS) closes the connection so when it does not trust the one presented"
+                    : "a server that requires a client certificate (mutual TLS) closes the connection so when none is presented";
+            return new Status(StatusCode.Unavailable, $"Error connecting to {_channel.Address}: {exception.Message}; {hint}", exception);
+        }
         return exception switch
         {
-            HttpRequestException => new Status(StatusCode.Unavailable, $"Error connecting to {_channel.Address}: {exception.Message}"),
+            HttpRequestException => new Status(StatusCode.Unavailable, $"Error connecting to {_channel.Address}: {exception.Message}", exception),
             IOException or ObjectDisposedException or OperationCanceledException =>
-                new Status(StatusCode.Unavailable, $"Lost the connection to {_channel.Address}: {exception.Message}"),
+                new Status(StatusCode.Unavailable, $"Lost the connection to {_channel.Address}: {exception.Message}", exception),
             _ => new Status(StatusCode.Unknown, $"Error in the call to {_channel.Address}{_method.FullName}: {exception.GetType().Name}: {exception.Message}"),
         };
+    }
+
+    /// <summary>The innermost exception of type T in the chain (T = Exception: the innermost of all).</summary>
+    private static T? Innermost<T>(Exception exception) where T : Exception
+    {
+        T? found = null;
+        for (Exception? e = exception; e is not null; e = e.InnerException)
+        {
+            if (e is T t) found = t;
+        }
+        return found;
     }
 
     private static Status ParseStatus(string? statusText, HttpHeaders headers)

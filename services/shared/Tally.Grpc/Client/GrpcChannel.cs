@@ -30,6 +30,20 @@ public sealed class GrpcChannel : ChannelBase, IDisposable
             KeepAlivePingTimeout = TimeSpan.FromSeconds(30),
             KeepAlivePingPolicy = HttpKeepAlivePingPolicy.WithActiveRequests,
         };
+        if (options.SslOptions is not null)
+        {
+            if (options.HttpHandler is not null)
+            {
+                throw new ArgumentException("GrpcChannelOptions.SslOptions applies to the default handler only; set TLS options on your HttpHandler instead.", nameof(options));
+            }
+            ((SocketsHttpHandler)handler).SslOptions = options.SslOptions;
+        }
+        if (options.HttpHandler is null && address.Scheme == Uri.UriSchemeHttps)
+        {
+            var ssl = ((SocketsHttpHandler)handler).SslOptions;
+            ssl.RemoteCertificateValidationCallback = ServerCertificateValidation.Wrap(ssl.RemoteCertificateValidationCallback);
+            PresentsClientCertificate = ssl.ClientCertificateContext is not null || ssl.ClientCertificates is { Count: > 0 } || ssl.LocalCertificateSelectionCallback is not null;
+        }
         _disposeHandler = options.HttpHandler is null || options.DisposeHttpClient;
         Invoker = new HttpMessageInvoker(handler, _disposeHandler);
         _callInvoker = new Client.HttpClientCallInvoker(this);
@@ -38,6 +52,9 @@ public sealed class GrpcChannel : ChannelBase, IDisposable
     public Uri Address { get; }
 
     internal HttpMessageInvoker Invoker { get; }
+
+    /// <summary>https:// with a client certificate configured (for error messages about mutual TLS).</summary>
+    internal bool PresentsClientCertificate { get; }
     internal int MaxReceiveMessageSize { get; }
     internal int? MaxSendMessageSize { get; }
     internal string? RequestCompression { get; }

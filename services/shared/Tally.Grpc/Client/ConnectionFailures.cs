@@ -1,0 +1,27 @@
+namespace Tally.Grpc;
+
+/// <summary>Reading the transport failures behind an UNAVAILABLE status (<see cref="Status.DebugException"/>).</summary>
+public static class ConnectionFailures
+{
+    /// <summary>
+    /// The server accepted the connection (and the TLS handshake, if any) but closed it before HTTP/2 began: a TLS port
+    /// spoken to in cleartext, or a TLS server refusing the client's certificate (with TLS 1.3 the client's side of the
+    /// handshake is over before the server judges the certificate, so the refusal arrives as a closed connection).
+    /// .NET reports this as InvalidResponse, ResponseEnded, or an unclassified I/O failure, depending on timing.
+    /// </summary>
+    public static bool ClosedBeforeHttp2(Exception? exception) => exception is HttpRequestException request && request.HttpRequestError switch
+    {
+        HttpRequestError.InvalidResponse or HttpRequestError.ResponseEnded => true,
+        HttpRequestError.Unknown => HasInner<IOException>(request),
+        _ => false,
+    };
+
+    private static bool HasInner<T>(Exception exception) where T : Exception
+    {
+        for (var e = exception.InnerException; e is not null; e = e.InnerException)
+        {
+            if (e is T) return true;
+        }
+        return false;
+    }
+}
