@@ -7,7 +7,8 @@
 #   embedded:    the all-in-one (Release), one process, SQLite in a fresh directory, on 127.0.0.1:BASE+8 (HTTP BASE+9)
 #   distributed: scripts/up.sh with a directory and ports of its own (hosts on BASE..BASE+7, as in scripts/bench.sh),
 #                PostgreSQL, RabbitMQ and Redis started fresh, all stopped again by scripts/down.sh
-# Whatever this script started is stopped on every exit path (trap), by PID.
+# Whatever this script started is stopped on every exit path (trap), by PID. An interrupted run (Ctrl-C, TERM) writes
+# no results file; the driver's partial JSON stays in $TALLY_LOAD_UP_DIR/results.
 #
 # Environment:
 #   LOAD_MODE=load|soak            soak: the same run for longer (defaults below), written to soak-<date>.md

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
+using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
 using Tally.Grpc;
@@ -20,12 +21,16 @@ internal static class LoadRunner
     public static async Task<int> RunAsync(string[] args)
     {
         var options = LoadOptions.Parse(args, Environment.GetEnvironmentVariable);
+        // Ctrl-C or a TERM (make interrupted, the script's trap): stop the workers, then write what was measured.
         using var interrupt = new CancellationTokenSource();
-        Console.CancelKeyPress += (_, e) =>
+        void Stop(PosixSignalContext context)
         {
-            e.Cancel = true; // stop the workers, then write what was measured
+            context.Cancel = true;
             interrupt.Cancel();
-        };
+        }
+
+        using var onInt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
+        using var onTerm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
 
         var result = await RunAsync(options, interrupt.Token);
         var path = Path.GetFullPath(options.Json!);
