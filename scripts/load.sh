@@ -13,7 +13,7 @@
 # Environment:
 #   LOAD_MODE=load|soak            soak: the same run for longer (defaults below), written to soak-<date>.md
 #   LOAD_ONLY=embedded|distributed one mode only (default: both, embedded first)
-#   LOAD_SECONDS                   measured seconds (load 60, soak 1800); LOAD_WARMUP_SECONDS (load 10, soak 120)
+#   LOAD_SECONDS                   measured seconds (load 60, soak 1800); LOAD_WARMUP_SECONDS (load 20, soak 120)
 #   LOAD_CONCURRENCY=64            calls in flight
 #   LOAD_MIX=ask-repeat=45,ask-varied=16,figure=30,document=6,dataset=3    relative weights of the operations
 #   LOAD_ARGS                      more driver options, e.g. "--sample-every 5 --plateau-tolerance 0.15 --call-timeout 30"
@@ -31,7 +31,7 @@ cd "$(dirname "$0")/.."
 
 kind=${LOAD_MODE:-load}
 case $kind in
-  load) seconds=${LOAD_SECONDS:-60} warmup=${LOAD_WARMUP_SECONDS:-10} ;;
+  load) seconds=${LOAD_SECONDS:-60} warmup=${LOAD_WARMUP_SECONDS:-20} ;;
   soak) seconds=${LOAD_SECONDS:-1800} warmup=${LOAD_WARMUP_SECONDS:-120} ;;
   *) echo "load: LOAD_MODE is load or soak, not '$kind'" >&2; exit 2 ;;
 esac

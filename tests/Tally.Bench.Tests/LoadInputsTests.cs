@@ -17,7 +17,7 @@ public sealed class LoadInputsTests
 
         Assert.Equal(64, o.Concurrency);
         Assert.Equal(TimeSpan.FromSeconds(60), o.Duration);
-        Assert.Equal(TimeSpan.FromSeconds(10), o.Warmup);
+        Assert.Equal(TimeSpan.FromSeconds(20), o.Warmup);
         Assert.Equal(o.Query, o.Ingestion);
         Assert.Null(o.Token);
         Assert.Equal(TimeSpan.FromSeconds(2), o.SampleInterval);

@@ -17,7 +17,7 @@ internal sealed class LoadOptions
           --query        the query service (the all-in-one's gRPC address in the embedded mode)
           --ingestion    the ingestion service (default: --query, as in the embedded mode)
           --process      a server process to sample (RSS from /proc/PID/status; GC heap from its /metrics), repeatable
-          --duration     measured seconds (default 60); --warmup: seconds before, not counted (default 10)
+          --duration     measured seconds (default 60); --warmup: seconds before, not counted (default 20)
           --mix          operation weights (relative); an operation with weight 0 is not run
           --sample-every seconds between memory samples (default: duration/30, between 0.5 and 10)
           --token        sent as `authorization: Bearer TOKEN` on every call (default: $TALLY_TOKEN; none when empty)
@@ -31,7 +31,7 @@ internal sealed class LoadOptions
     public Uri? Ingestion { get; private set; }
     public List<WatchedProcess> Processes { get; } = [];
     public TimeSpan Duration { get; private set; } = TimeSpan.FromSeconds(60);
-    public TimeSpan Warmup { get; private set; } = TimeSpan.FromSeconds(10);
+    public TimeSpan Warmup { get; private set; } = TimeSpan.FromSeconds(20);
     public int Concurrency { get; private set; } = 64;
     public OperationMix Mix { get; private set; } = OperationMix.Default;
     public TimeSpan? SampleEvery { get; private set; }
