@@ -11,7 +11,7 @@ DOTNET    := DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 dotnet
 ALLINONE  := services/allinone/Tally.AllInOne
 INTEROP   := tests/Tally.Interop.Server
 
-.PHONY: help build run test fuzz bench interop-server infra-up infra-down up down clean restore-check ingest-seeds images check-deploy
+.PHONY: help build run test fuzz bench load soak interop-server infra-up infra-down up down clean restore-check ingest-seeds images check-deploy
 
 help: ## list the targets
 	@echo "Tally — make targets (variables: GRPC_PORT=$(GRPC_PORT) HTTP_PORT=$(HTTP_PORT) PORT=$(PORT))"
@@ -36,6 +36,12 @@ fuzz: ## fuzz every parser for longer than make test does (TALLY_FUZZ_SECONDS=60
 
 bench: ## RPC benchmark (ours vs grpc-js), Ask (all-in-one), distributed Ask (its own make up, ports 7460-7467) and datasets (engine vs sqlite3 .import / psql \copy, 1M rows); results in bench/results/; TALLY_BENCH_ONLY=rpc,ask,distributed,datasets picks; RPC options: make bench ARGS='--duration 10 --concurrency 1,64'
 	@bash scripts/bench.sh $(ARGS)
+
+load: ## mixed load (asks, figure lookups, document and dataset ingests), 64 in flight, 60 s, embedded then distributed (ports 7470-7479): throughput, p50/p99, errors (must be 0), memory (must plateau) in bench/results/load-<date>.md; LOAD_SECONDS= LOAD_ONLY=embedded|distributed LOAD_CONCURRENCY= LOAD_MIX= TALLY_TOKEN= (scripts/load.sh)
+	@bash scripts/load.sh
+
+soak: ## the load run for longer (LOAD_SECONDS=1800, 120 s warm-up by default); results in bench/results/soak-<date>.md
+	@LOAD_MODE=soak bash scripts/load.sh
 
 interop-server: ## start the gRPC interop test server in the foreground on 127.0.0.1 (PORT=7450)
 	@test -d $(INTEROP) || { echo "make interop-server: $(INTEROP) does not exist yet"; exit 1; }

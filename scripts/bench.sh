@@ -16,14 +16,14 @@
 # Benchmarks measure speed; tests never assert on timing. Every run is bounded (duration x rounds x servers).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-proj=bench/Tally.Bench
-export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+# shellcheck source=scripts/bench-common.sh
+. scripts/bench-common.sh
 
 mkdir -p bench/results
-dotnet build "$proj" -c Release --disable-build-servers --nologo -v:quiet -clp:ErrorsOnly
+bench_build "$BENCH_PROJ"
 if [ "${1:-}" = datasets ]; then
   shift
-  exec dotnet "$proj/bin/Release/net10.0/Tally.Bench.dll" datasets --out "$PWD/bench/results" "$@"
+  exec dotnet "$BENCH_DLL" datasets --out "$PWD/bench/results" "$@"
 fi
 
 node_dir=tests/interop-node
@@ -33,30 +33,23 @@ if [ ! -d "$node_dir/node_modules/@grpc/grpc-js" ]; then
   (cd "$node_dir" && npm ci --no-audit --no-fund --loglevel=error </dev/null)
 fi
 
-dotnet build services/allinone/Tally.AllInOne -c Release --disable-build-servers --nologo -v:quiet -clp:ErrorsOnly
+bench_build "$ALLINONE_PROJ"
 only=",${TALLY_BENCH_ONLY:-rpc,ask,distributed,datasets},"
 if [[ $only == *,rpc,* ]]; then
-  dotnet "$proj/bin/Release/net10.0/Tally.Bench.dll" rpc --out "$PWD/bench/results" "$@"
+  dotnet "$BENCH_DLL" rpc --out "$PWD/bench/results" "$@"
 fi
 if [[ $only == *,ask,* ]]; then
-  dotnet "$proj/bin/Release/net10.0/Tally.Bench.dll" ask --out "$PWD/bench/results" \
-    --host "$PWD/services/allinone/Tally.AllInOne/bin/Release/net10.0/Tally.AllInOne.dll"
+  dotnet "$BENCH_DLL" ask --out "$PWD/bench/results" --host "$ALLINONE_DLL"
 fi
 if [[ $only == *,datasets,* ]]; then
-  dotnet "$proj/bin/Release/net10.0/Tally.Bench.dll" datasets --out "$PWD/bench/results"
+  dotnet "$BENCH_DLL" datasets --out "$PWD/bench/results"
 fi
 
 # ---- Ask in distributed mode: its own servers and hosts, stopped on every exit path
 if [[ $only != *,distributed,* ]]; then exit 0; fi
-base=${TALLY_BENCH_PORT_BASE:-7460}
-export TALLY_UP_DIR=${TALLY_BENCH_UP_DIR:-/tmp/tally-bench-up} TALLY_INFRA_DIR=${TALLY_BENCH_UP_DIR:-/tmp/tally-bench-up}/infra
-export TALLY_REDIS_PORT=${TALLY_REDIS_PORT:-6393} TALLY_AMQP_PORT=${TALLY_AMQP_PORT:-5685} TALLY_RABBIT_EPMD_PORT=${TALLY_RABBIT_EPMD_PORT:-4373}
-export TALLY_RABBIT_DIST_PORT=${TALLY_RABBIT_DIST_PORT:-25685} TALLY_PG_PORT=${TALLY_PG_PORT:-5443}
-export TALLY_QUERY_GRPC_PORT=$base TALLY_QUERY_HTTP_PORT=$((base + 1)) TALLY_INGESTION_GRPC_PORT=$((base + 2)) TALLY_INGESTION_HTTP_PORT=$((base + 3))
-export TALLY_DEFINITIONS_GRPC_PORT=$((base + 4)) TALLY_DEFINITIONS_HTTP_PORT=$((base + 5)) TALLY_CITATIONS_GRPC_PORT=$((base + 6)) TALLY_CITATIONS_HTTP_PORT=$((base + 7))
-export Logging__LogLevel__Default=${Logging__LogLevel__Default:-Warning}
-trap 'bash scripts/down.sh >/dev/null || echo "bench: make down reported a problem" >&2' EXIT
+bench_distributed_env "${TALLY_BENCH_UP_DIR:-/tmp/tally-bench-up}" "${TALLY_BENCH_PORT_BASE:-7460}" 6393 5685 4373 25685 5443
+trap bench_down EXIT
 TALLY_SKIP_INSTALL=${TALLY_SKIP_INSTALL:-0} bash scripts/up.sh
-dotnet "$proj/bin/Release/net10.0/Tally.Bench.dll" ask-distributed --out "$PWD/bench/results" \
+dotnet "$BENCH_DLL" ask-distributed --out "$PWD/bench/results" \
   --query "http://127.0.0.1:$TALLY_QUERY_GRPC_PORT" --definitions "http://127.0.0.1:$TALLY_DEFINITIONS_GRPC_PORT" \
   --redis "127.0.0.1:$TALLY_REDIS_PORT"

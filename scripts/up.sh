@@ -109,7 +109,11 @@ if [ "${TALLY_SKIP_BUILD:-0}" != 1 ]; then
 fi
 
 # ---- 4. start the hosts
+# The four share one service token (background calls, key checks against definitions): kept in $UP_DIR, mode 0600.
+token_file=$UP_DIR/service-token
+if [ ! -s "$token_file" ]; then (umask 077; head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$token_file"); fi
 common_env=(
+  "Tally__Auth__ServiceToken=$(cat "$token_file")"
   "Tally__Host__BindAddress=127.0.0.1"
   "Tally__Storage__Provider=postgres"
   "Tally__Storage__ConnectionString=Host=127.0.0.1;Port=$TALLY_PG_PORT;Database=$PG_DATABASE;Username=postgres;Password=$PG_PASSWORD"
@@ -172,4 +176,5 @@ for s in "${SERVICES[@]}"; do wait_ready "$s" || fail "$s did not become ready";
 echo
 echo "Tally is up (distributed): query on 127.0.0.1:${GRPC_PORT[query]}; logs in $UP_DIR/logs; stop with: make down"
 echo "  ./tally ask \"How many people did ICE deport in 2024?\""
+echo "  First admin key (keys live in the definitions service): see the 'No admin API key exists yet' line in $UP_DIR/logs/definitions.log"
 if [ "${GRPC_PORT[query]}" != 7400 ]; then echo "  (TALLY_SERVER=127.0.0.1:${GRPC_PORT[query]} ./tally …)"; fi
