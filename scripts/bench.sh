@@ -14,6 +14,9 @@
 #   and TALLY_BENCH_PORT_BASE (default 7460: query 7460/7461, ingestion +2/+3, definitions +4/+5, citations +6/+7)
 #   place its processes; its servers use TALLY_REDIS_PORT etc. (defaults 6393, 5685, 4373, 25685, 5443).
 # Benchmarks measure speed; tests never assert on timing. Every run is bounded (duration x rounds x servers).
+# Benchmark hosts are throwaway and run on loopback: their callers get the editor role without a key (the distributed
+# benchmark changes a definition). make load, by contrast, creates real keys (scripts/load.sh).
+export Tally__Auth__AnonymousLoopbackRole=${Tally__Auth__AnonymousLoopbackRole:-editor}
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # shellcheck source=scripts/bench-common.sh

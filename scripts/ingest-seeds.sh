@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Store each seed document (../shared/seeds/<seed>.txt) under the catalog source that names it (`seed:` in
-# catalog/sources.yaml), so the bundled citations verify. Needs a running Tally (make run); idempotent.
+# catalog/sources.yaml), so the bundled citations verify. Needs a running Tally (make run) and an editor key in
+# TALLY_TOKEN (ingesting is an editor's job: `./tally keys create --name you --role editor`); idempotent.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 seeds=${TALLY_SEEDS_DIR:-$root/../shared/seeds}
@@ -13,7 +14,10 @@ awk '/^[[:space:]]*- id:/ {id=$3} /^[[:space:]]+seed:/ {print id, $2}' "$root/ca
 while read -r id seed; do
   file="$seeds/$seed.txt"
   if [ -f "$file" ]; then
-    "$root/tally" ingest document "$file" --source "$id"
+    "$root/tally" ingest document "$file" --source "$id" || {
+      echo "ingest-seeds: ingesting $file failed; if the error says PERMISSION_DENIED or UNAUTHENTICATED, set TALLY_TOKEN to an editor key" >&2
+      exit 1
+    }
   else
     echo "ingest-seeds: $file not found, skipping source $id" >&2
   fi
