@@ -4,6 +4,8 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Tally.Grpc;
+using Tally.Grpc.Interceptors;
+using Tally.Hosting.Limits;
 
 namespace Tally.Hosting;
 
@@ -50,6 +52,7 @@ public static class ServiceClientExtensions
         where TClient : class
     {
         services.AddOptions<ServiceAddressOptions>().BindConfiguration(ServiceAddressOptions.Section);
+        services.AddTallyLimits(); // the default deadline of every call (Tally:Limits:Deadlines)
         services.TryAddSingleton<ServiceChannels>();
         services.TryAddSingleton(sp =>
         {
@@ -59,8 +62,11 @@ public static class ServiceClientExtensions
         return services;
     }
 
-    /// <summary>One <see cref="GrpcChannel"/> per distinct address; disposed with the container.</summary>
-    private sealed class ServiceChannels(IOptions<ServiceAddressOptions> options) : IDisposable
+    /// <summary>
+    /// One <see cref="GrpcChannel"/> per distinct address; disposed with the container. Every call goes through
+    /// <see cref="DefaultDeadlineInterceptor"/>: a default deadline, and never past the inbound call's.
+    /// </summary>
+    private sealed class ServiceChannels(IOptions<ServiceAddressOptions> options, DefaultDeadlineInterceptor deadlines) : IDisposable
     {
         private readonly ConcurrentDictionary<string, GrpcChannel> _channels = new(StringComparer.Ordinal);
 
@@ -75,7 +81,7 @@ public static class ServiceClientExtensions
 
             // Snapshots and answers can be large; the sender's own limits still apply.
             return _channels.GetOrAdd(uri.ToString(), a => GrpcChannel.ForAddress(a, new GrpcChannelOptions { MaxReceiveMessageSize = 64 * 1024 * 1024 }))
-                .CreateCallInvoker();
+                .CreateCallInvoker().Intercept(deadlines);
         }
 
         public void Dispose()

@@ -16,6 +16,7 @@ using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Configuration;
 using Tally.Grpc;
 using Tally.Grpc.Services;
+using Tally.Hosting.Limits;
 using Tally.Telemetry;
 
 namespace Tally.Hosting;
@@ -60,10 +61,14 @@ public static partial class TallyServiceDefaults
             Listen(kestrel, host, host.HttpPort, HttpProtocols.Http1);
         });
 
+        services.AddTallyLimits(); // Tally:Limits (docs/security.md, "Limits")
         services.AddTallyGrpc(o =>
         {
             builder.Configuration.GetSection("Tally:Grpc").Bind(o);
             o.Interceptors.Add<TransientStorageFailureInterceptor>();
+            // Per-caller rate limits partition by HttpContext.User: keep this after the authentication interceptor.
+            o.Interceptors.Add<RateLimitInterceptor>();
+            o.Interceptors.Add<InboundCallInterceptor>(); // outgoing calls never outlive the inbound call (DefaultDeadlineInterceptor)
         });
         services.AddGrpcHealthAndReflection();
         return builder;
