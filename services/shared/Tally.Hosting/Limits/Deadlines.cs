@@ -109,7 +109,7 @@ public sealed class DefaultDeadlineInterceptor(IOptions<LimitsOptions> options) 
     }
 
     /// <summary>The call's deadline: its own, else now + the default; then no later than the inbound call's.</summary>
-    internal static DateTime? Deadline(DateTime? own, TimeSpan? byDefault, DateTime? inbound, DateTime now)
+    public static DateTime? Deadline(DateTime? own, TimeSpan? byDefault, DateTime? inbound, DateTime now)
     {
         var deadline = own is { } d && d != DateTime.MaxValue ? d : byDefault is { } span ? now + span : (DateTime?)null;
         if (inbound is { } limit && (deadline is null || limit < deadline))
