@@ -107,13 +107,16 @@ public sealed class RateLimitInterceptor : Interceptor, IDisposable
         var identity = http.User?.Identity;
         var name = identity is { IsAuthenticated: true, Name: { Length: > 0 } n } ? n : null;
         var address = http.Connection.RemoteIpAddress is { } remote ? Normalize(remote) : null;
+        // No remote address: an in-process transport (a test server), more local still than loopback.
+        var local = address is null || IPAddress.IsLoopback(address);
         if ((name is not null && _exemptNames.Contains(name))
-            || (address is not null && ((_options.ExemptLoopback && IPAddress.IsLoopback(address)) || _exemptNetworks.Any(net => net.Contains(address)))))
+            || (_options.ExemptLoopback && local)
+            || (address is not null && _exemptNetworks.Any(net => net.Contains(address))))
         {
             return;
         }
 
-        var key = name is not null ? "name:" + name : "ip:" + (address?.ToString() ?? "unknown");
+        var key = name is not null ? "name:" + name : "ip:" + (address?.ToString() ?? "in-process");
         using var lease = _limiter.AttemptAcquire(key);
         if (lease.IsAcquired)
         {
@@ -123,7 +126,7 @@ public sealed class RateLimitInterceptor : Interceptor, IDisposable
         var wait = lease.TryGetMetadata(MetadataName.RetryAfter, out var retryAfter) ? retryAfter : _options.ReplenishmentPeriod;
         var ms = Math.Max(1, (long)Math.Ceiling(wait.TotalMilliseconds));
         _metrics.Rejected("rate", "rpc");
-        var who = name is not null ? $"caller '{name}'" : $"address {address}";
+        var who = name is not null ? $"caller '{name}'" : $"address {address?.ToString() ?? "(in-process)"}";
         throw new RpcException(new Status(StatusCode.ResourceExhausted, string.Create(CultureInfo.InvariantCulture,
                 $"Rate limit exceeded for {who}: at most {_options.TokenLimit} calls in a burst and {_options.TokensPerPeriod} per {_options.ReplenishmentPeriod} " +
                 $"(Tally:Limits:RateLimit). Retry after {ms} ms.")),
