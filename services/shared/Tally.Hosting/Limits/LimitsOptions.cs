@@ -110,7 +110,7 @@ internal sealed class LimitsOptionsValidator : IValidateOptions<LimitsOptions>
             {
                 failures.Add($"{p}RateLimit:ExemptCallers must not hold empty entries");
             }
-            else if (caller.Contains('/', StringComparison.Ordinal) && !IPNetwork.TryParse(caller.Trim(), out _))
+            else if (caller.Trim().Split('/') is [var ip, _] && IPAddress.TryParse(ip, out _) && !IPNetwork.TryParse(caller.Trim(), out _))
             {
                 failures.Add($"{p}RateLimit:ExemptCallers entry \"{caller}\" looks like a CIDR range but is not one (e.g. 10.0.0.0/8)");
             }
