@@ -94,6 +94,7 @@ public sealed partial class LimitsTests
     {
         var settings = RateSettings(tokens: 1);
         settings["Tally:Limits:RateLimit:ExemptCallers:0"] = "service-query";
+        settings["Tally:Limits:RateLimit:ExemptCallers:1"] = "https://idp.example/users/42"; // a JWT subject may hold slashes: a name, not a range
         await using var named = await LimitsHost.StartAsync(settings, services: s =>
             s.PostConfigure<GrpcServerOptions>(o => o.Interceptors.Insert(0, _ => new FakeAuthentication())));
         settings["Tally:Limits:RateLimit:ExemptCallers:0"] = "127.0.0.0/8";
