@@ -34,7 +34,7 @@ public sealed class PdfToolInvocationTests : IDisposable
     {
         var tool = Script("exec sleep 30");
         var extractor = new DocumentTextExtractor(new DocumentExtractionOptions { PdfToTextPath = tool, PdfTimeout = TimeSpan.FromMilliseconds(300) });
-        var ex = await Assert.ThrowsAsync<DocumentExtractionException>(
+        var ex = await Assert.ThrowsAsync<DocumentExtractionTimeoutException>(
             () => extractor.ExtractAsync(Encoding.ASCII.GetBytes("%PDF-1.4\n"), "a.pdf", CancellationToken.None));
         Assert.Contains("did not finish", ex.Message, StringComparison.Ordinal);
         Assert.Contains("PdfTimeout", ex.Message, StringComparison.Ordinal);

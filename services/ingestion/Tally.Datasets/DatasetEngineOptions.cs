@@ -16,6 +16,13 @@ public sealed class DatasetEngineOptions
     [Range(1, long.MaxValue)]
     public long MaxRows { get; set; } = 200_000_000;
 
+    /// <summary>
+    /// Most rows one dataset may hold: the rows of all its vintages (every table) plus the upload being loaded
+    /// (default 1 billion). A load past it is refused with RESOURCE_EXHAUSTED and changes nothing.
+    /// </summary>
+    [Range(1, long.MaxValue)]
+    public long MaxRowsPerDataset { get; set; } = 1_000_000_000;
+
     /// <summary>Longest cell in characters; longer cells quarantine their row (default 1 Mi).</summary>
     [Range(16, int.MaxValue)]
     public int MaxCellChars { get; set; } = 1 << 20;
@@ -27,6 +34,10 @@ public sealed class DatasetEngineOptions
     /// <summary>Largest uncompressed workbook, in bytes (default 2 GiB).</summary>
     [Range(1, long.MaxValue)]
     public long MaxXlsxUncompressedBytes { get; set; } = 2L << 30;
+
+    /// <summary>Most parts (zip entries) in a workbook (default 10,000; real workbooks have tens to a few thousand).</summary>
+    [Range(1, 10_000_000)]
+    public int MaxXlsxEntries { get; set; } = 10_000;
 
     /// <summary>Highest compression ratio of a workbook part over 1 MiB (default 200).</summary>
     [Range(2, 100_000)]
@@ -65,6 +76,7 @@ public sealed class DatasetEngineOptions
         MaxXlsxEntryBytes = MaxXlsxEntryBytes,
         MaxXlsxUncompressedBytes = MaxXlsxUncompressedBytes,
         MaxXlsxCompressionRatio = MaxXlsxCompressionRatio,
+        MaxXlsxEntries = MaxXlsxEntries,
         MaxHeaderSearchRows = MaxHeaderSearchRows,
     };
 }

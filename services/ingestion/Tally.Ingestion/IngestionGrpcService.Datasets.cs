@@ -10,6 +10,7 @@ using Tally.Datasets.Query;
 using Tally.Datasets.Specs;
 using Tally.Grpc;
 using Tally.Hosting;
+using Tally.Hosting.Limits;
 using Tally.Ingestion.Datasets;
 using Tally.Ingestion.V1;
 using V1QuarantinedRow = Tally.Ingestion.V1.QuarantinedRow;
@@ -37,7 +38,11 @@ internal sealed partial class IngestionGrpcService
         }
 
         var header = requestStream.Current.Header;
+        header.FileName = UploadFileName.Sanitize(header.FileName);
         var upload = ToUpload(header);
+
+        // One of Tally:Limits:Concurrency:DatasetLoad's permits for the whole load; a full queue is RESOURCE_EXHAUSTED.
+        using var permit = await work.EnterAsync(ExpensiveWorkKind.DatasetLoad, ct);
         var source = await datasetSnapshots.ResolveSourceAsync(header, ct);
         upload = upload with { SourceId = source?.Id, SnapshotIdIsContentHash = true };
         using var copy = datasetSnapshots.NewCopy();

@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Tally.Datasets;
 using Tally.Datasets.Storage;
 using Tally.Grpc;
+using Tally.Hosting.Limits;
 using Tally.Ingestion.Datasets;
 using Tally.Ingestion.Documents;
 using Tally.Ingestion.Storage;
@@ -18,15 +19,21 @@ namespace Tally.Ingestion;
 /// </summary>
 internal sealed partial class IngestionGrpcService(
     DocumentIngestor ingestor, SnapshotStore snapshots, FigureStore figures, DatasetEngine datasets, DatasetSnapshots datasetSnapshots,
-    MetricComputer computer, TimeProvider time, [FromKeyedServices(DatasetMigrations.DefaultOwner)] TransactionalOutbox datasetEvents,
+    MetricComputer computer, ExpensiveWork work, TimeProvider time, [FromKeyedServices(DatasetMigrations.DefaultOwner)] TransactionalOutbox datasetEvents,
     [FromKeyedServices(IngestionServiceExtensions.Owner)] TransactionalOutbox documentEvents, CallerAccessor callers)
     : IngestionService.IngestionServiceBase
 {
     public override Task<IngestDocumentResponse> IngestDocument(IngestDocumentRequest request, ServerCallContext context) =>
         ingestor.IngestAsync(request, context.CancellationToken);
 
-    public override Task<ComputeMetricResponse> ComputeMetric(ComputeMetricRequest request, ServerCallContext context) =>
-        computer.ComputeAsync(request, context.CancellationToken);
+    /// <summary>Runs under the ComputeMetric gate (Tally:Limits:Concurrency): a full queue answers RESOURCE_EXHAUSTED "server busy, retry".</summary>
+    public override async Task<ComputeMetricResponse> ComputeMetric(ComputeMetricRequest request, ServerCallContext context)
+    {
+        using (await work.EnterAsync(ExpensiveWorkKind.ComputeMetric, context.CancellationToken))
+        {
+            return await computer.ComputeAsync(request, context.CancellationToken);
+        }
+    }
 
     public override async Task<GetSnapshotResponse> GetSnapshot(GetSnapshotRequest request, ServerCallContext context)
     {

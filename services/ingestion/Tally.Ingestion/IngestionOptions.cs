@@ -22,9 +22,16 @@ public sealed class IngestionOptions
     [Required(AllowEmptyStrings = false)]
     public string PdfToTextPath { get; set; } = "pdftotext";
 
-    /// <summary>How long pdftotext may run on one document, in seconds.</summary>
+    /// <summary>How long pdftotext may run on one document, in seconds; past it the tool is killed and the upload gets RESOURCE_EXHAUSTED.</summary>
     [Range(1, 3600, ErrorMessage = "Tally:Ingestion:PdfTimeoutSeconds must be between 1 and 3600.")]
     public int PdfTimeoutSeconds { get; set; } = 60;
+
+    /// <summary>
+    /// Longest text extracted from one document, in characters (default 32 Mi). pdftotext is stopped when its output
+    /// passes it, so a small PDF whose compressed streams inflate to gigabytes costs no more; RESOURCE_EXHAUSTED.
+    /// </summary>
+    [Range(1024, int.MaxValue, ErrorMessage = "Tally:Ingestion:MaxExtractedTextChars must be at least 1024.")]
+    public int MaxExtractedTextChars { get; set; } = 32 * 1024 * 1024;
 
     /// <summary>
     /// Largest dataset upload whose bytes are kept in its snapshot, in bytes (default 16 MiB; CSV/TSV also keep their

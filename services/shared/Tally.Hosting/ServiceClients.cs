@@ -6,6 +6,7 @@ using Microsoft.Extensions.Options;
 using Tally.Grpc;
 using Tally.Grpc.Interceptors;
 using Tally.Security;
+using Tally.Hosting.Limits;
 
 namespace Tally.Hosting;
 
@@ -53,6 +54,11 @@ public static class ServiceClientExtensions
     {
         services.AddOptions<ServiceAddressOptions>().BindConfiguration(ServiceAddressOptions.Section);
         services.AddTallyTls();
+        services.AddTallyLimits(); // the default deadline of every call (Tally:Limits:Deadlines)
+        // Credentials on every call (the inbound caller's, or Tally:Auth:ServiceToken); AddTallyAuth registers the rest.
+        services.AddHttpContextAccessor();
+        services.AddOptions<AuthOptions>().BindConfiguration(AuthOptions.Section);
+        services.TryAddSingleton<OutgoingCredentialsInterceptor>();
         services.TryAddSingleton<ServiceChannels>();
         services.TryAddSingleton(sp =>
         {
@@ -62,8 +68,13 @@ public static class ServiceClientExtensions
         return services;
     }
 
-    /// <summary>One <see cref="GrpcChannel"/> per distinct address; disposed with the container. https:// addresses use Tally:Tls.</summary>
-    private sealed class ServiceChannels(IOptions<ServiceAddressOptions> options, OutgoingTls tls, OutgoingCredentialsInterceptor credentials) : IDisposable
+    /// <summary>
+    /// One <see cref="GrpcChannel"/> per distinct address; disposed with the container. https:// addresses use Tally:Tls.
+    /// Every call goes through <see cref="DefaultDeadlineInterceptor"/> (a default deadline, never past the inbound
+    /// call's) and <see cref="OutgoingCredentialsInterceptor"/> (the inbound caller's credentials, or the service token).
+    /// </summary>
+    private sealed class ServiceChannels(IOptions<ServiceAddressOptions> options, OutgoingTls tls, DefaultDeadlineInterceptor deadlines,
+        OutgoingCredentialsInterceptor credentials) : IDisposable
     {
         private readonly ConcurrentDictionary<string, GrpcChannel> _channels = new(StringComparer.Ordinal);
 
@@ -77,12 +88,11 @@ public static class ServiceClientExtensions
             }
 
             // Snapshots and answers can be large; the sender's own limits still apply.
-            // Every call carries credentials: the inbound caller's, forwarded, or the service token (OutgoingCredentialsInterceptor).
             return _channels.GetOrAdd(uri.ToString(), a => GrpcChannel.ForAddress(a, new GrpcChannelOptions
             {
                 MaxReceiveMessageSize = 64 * 1024 * 1024,
                 SslOptions = uri.Scheme == Uri.UriSchemeHttps ? tls.Create() : null,
-            })).CreateCallInvoker().Intercept(credentials);
+            })).CreateCallInvoker().Intercept(deadlines, credentials);
         }
 
         public void Dispose()

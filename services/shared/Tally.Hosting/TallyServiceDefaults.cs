@@ -18,6 +18,7 @@ using Tally.Grpc;
 using Tally.Access.V1;
 using Tally.Grpc.Services;
 using Tally.Security;
+using Tally.Hosting.Limits;
 using Tally.Telemetry;
 
 namespace Tally.Hosting;
@@ -73,11 +74,15 @@ public static partial class TallyServiceDefaults
         services.TryAddSingleton<IApiKeyVerifier, RemoteApiKeyVerifier>();
         services.AddTallyAuth();
 
+        services.AddTallyLimits(); // Tally:Limits (docs/security.md, "Limits")
         services.AddTallyGrpc(o =>
         {
             builder.Configuration.GetSection("Tally:Grpc").Bind(o);
             o.Interceptors.Add<AuthorizationInterceptor>();
             o.Interceptors.Add<TransientStorageFailureInterceptor>();
+            // Per-caller rate limits partition by HttpContext.User: keep this after the authentication interceptor.
+            o.Interceptors.Add<RateLimitInterceptor>();
+            o.Interceptors.Add<InboundCallInterceptor>(); // outgoing calls never outlive the inbound call (DefaultDeadlineInterceptor)
         });
         services.AddGrpcHealthAndReflection();
         return builder;

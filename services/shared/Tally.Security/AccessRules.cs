@@ -117,6 +117,24 @@ public static class AuthorizationTable
     };
 }
 
+/// <summary>
+/// Rules for services that are not Tally's own (a test service, a host's extra tool), added by the host in code:
+/// <c>services.Configure&lt;AdditionalAccessRules&gt;(o =&gt; o.Rules["/grpc.testing.TestService/"] = AccessRule.Reader)</c>.
+/// A key ending in '/' covers every method of that service. Tally's own methods always follow <see cref="AuthorizationTable"/>.
+/// </summary>
+public sealed class AdditionalAccessRules
+{
+    public IDictionary<string, AccessRule> Rules { get; } = new Dictionary<string, AccessRule>(StringComparer.Ordinal);
+
+    public AccessRule? RuleFor(string method)
+    {
+        if (AuthorizationTable.RuleFor(method) is { } rule) return rule;
+        if (Rules.TryGetValue(method, out var exact)) return exact;
+        var slash = method.LastIndexOf('/');
+        return slash > 0 && Rules.TryGetValue(method[..(slash + 1)], out var service) ? service : null;
+    }
+}
+
 /// <summary>Role names as people type them ("reader", "editor", "admin").</summary>
 public static class RoleNames
 {

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using Tally.Grpc;
 using Tally.Grpc.Interceptors;
 
@@ -11,7 +12,8 @@ namespace Tally.Security;
 /// reveal, whether the thing asked for exists. Refusals are UNAUTHENTICATED (no valid credential) or PERMISSION_DENIED
 /// (valid, not allowed), counted in <c>tally_auth_failures_total{reason}</c> and logged without the credential.
 /// </summary>
-public sealed partial class AuthorizationInterceptor(CallerAuthenticator authenticator, AuthMetrics metrics, ILogger<AuthorizationInterceptor> logger)
+public sealed partial class AuthorizationInterceptor(CallerAuthenticator authenticator, AuthMetrics metrics, IOptions<AdditionalAccessRules> additional,
+    ILogger<AuthorizationInterceptor> logger)
     : Interceptor
 {
     public override async Task<TResponse> UnaryServerHandler<TRequest, TResponse>(TRequest request, ServerCallContext context,
@@ -50,7 +52,7 @@ public sealed partial class AuthorizationInterceptor(CallerAuthenticator authent
     {
         ArgumentNullException.ThrowIfNull(context);
         var http = context.GetHttpContext();
-        var rule = AuthorizationTable.RuleFor(context.Method);
+        var rule = additional.Value.RuleFor(context.Method);
         if (rule is null)
         {
             throw Refuse(context, AuthResult.Denied("unlisted_method",

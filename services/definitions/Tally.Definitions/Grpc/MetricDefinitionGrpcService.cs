@@ -162,7 +162,7 @@ public sealed partial class MetricDefinitionGrpcService(
         if (request.Question.Length > limit)
         {
             throw Errors.InvalidArgument(string.Create(CultureInfo.InvariantCulture,
-                $"question is {request.Question.Length:N0} characters; the limit is {limit:N0}. Send the question itself, not the article around it."));
+                $"question is {request.Question.Length:N0} characters; the limit is {limit:N0} ({DefinitionsOptions.Section}:MaxQuestionLength). Send the question itself, not the article around it."));
         }
 
         if (request.MaxCandidates < 0)

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using Tally.Datasets.Writing;
 
 namespace Tally.Datasets.Generation;
 
@@ -136,17 +137,17 @@ public sealed class DetentionStayGenerator
                 line.Append(",,");
             }
 
-            line.Append(reason.Contains(',', StringComparison.Ordinal) || reason.Contains('"', StringComparison.Ordinal) ? "\"" + reason.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : reason);
+            line.Append(CsvCell.Format(reason)); // every text cell through CsvCell: quoted as needed, formulas neutralised
             line.Append(',').Append(criminality);
             var program = Pick(Programs, _random);
-            line.Append(',').Append(program.Contains(',', StringComparison.Ordinal) ? $"\"{program}\"" : program);
-            line.Append(',').Append(_facilities[_random.Next(_facilities.Length)]);
+            line.Append(',').Append(CsvCell.Format(program));
+            line.Append(',').Append(CsvCell.Format(_facilities[_random.Next(_facilities.Length)]));
             line.Append(',').Append(States[_random.Next(States.Length)]);
             var g = _random.Next(100);
             line.Append(',').Append(g < 86 ? "Male" : g < 99 ? "Female" : "Unknown");
             line.Append(',').Append((bookIn.Year - 18 - _random.Next(45)).ToString(CultureInfo.InvariantCulture));
             var country = Pick(Countries, _random);
-            line.Append(',').Append(country.Contains(',', StringComparison.Ordinal) ? $"\"{country}\"" : country);
+            line.Append(',').Append(CsvCell.Format(country));
             line.Append(',').Append(criminality[0] == '1' ? (1 + _random.Next(3)).ToString(CultureInfo.InvariantCulture) : "");
             line.Append(',').Append(_pull.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)).Append('\n');
             await writer.WriteAsync(line, cancellationToken);

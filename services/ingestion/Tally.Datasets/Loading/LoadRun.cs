@@ -36,6 +36,7 @@ internal sealed class LoadRun : IAsyncDisposable
     private IStagingWriter? _writer;
     private CountingStream? _input;
     private long _rowsRead, _rowsStored, _rowsQuarantined, _blankRows;
+    private long _rowsHeld; // rows the dataset's vintages held when the load started (MaxRowsPerDataset)
     private long _lastReport = -1_000_000;
     private LoadPhase _phase = LoadPhase.Receiving;
 
@@ -96,6 +97,8 @@ internal sealed class LoadRun : IAsyncDisposable
 
                 var tables = _spec!.Tables.Select(t => new PhysicalTable(_spec.Name, t)).ToList();
                 await PrepareTablesAsync(tables, cancellationToken);
+                _rowsHeld = await RowsHeldAsync(cancellationToken);
+                CheckDatasetRows(_rowsHeld);
                 await RegisterStagingAsync(tables, cancellationToken);
                 staged = true;
                 _writer = await StagingWriter.OpenAsync(_db, _options.BatchRows, cancellationToken);
@@ -133,6 +136,7 @@ internal sealed class LoadRun : IAsyncDisposable
             await switchLock.WaitAsync(cancellationToken);
             try
             {
+                CheckDatasetRows(await RowsHeldAsync(cancellationToken)); // again, now that no other load of the dataset can switch
                 var summary = await SwitchAsync(sha, format, vintageFindings, cancellationToken);
                 staged = false;
                 _phase = LoadPhase.Completed;
@@ -276,6 +280,29 @@ internal sealed class LoadRun : IAsyncDisposable
         return new ReplayReader(captured, reader);
     }
 
+    /// <summary>Rows stored in the dataset's vintages (every table).</summary>
+    private async Task<long> RowsHeldAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await _db.OpenAsync(cancellationToken);
+        return await connection.ExecuteScalarAsync<long>(
+            "SELECT COALESCE(SUM(row_count), 0) FROM ds_vintages WHERE dataset_id = @Dataset", new { Dataset = DatasetId });
+    }
+
+    /// <summary>
+    /// Refuses the load once the dataset would hold more than Tally:Datasets:MaxRowsPerDataset rows: those in its vintages
+    /// plus this upload's data rows. A quota that depends on what is stored already, hence RESOURCE_EXHAUSTED (the
+    /// engine maps <see cref="DatasetLimitException"/> so), not INVALID_ARGUMENT: the same file loads into a smaller dataset.
+    /// </summary>
+    private void CheckDatasetRows(long held)
+    {
+        if (held + _rowsRead > _options.MaxRowsPerDataset)
+        {
+            throw new DatasetLimitException(
+                $"Dataset '{DatasetId}' would hold more than {_options.MaxRowsPerDataset:N0} rows ({held:N0} in its vintages + {_rowsRead:N0}{(_rowsRead == 0 ? "" : " so far")} in '{_upload.FileName}'), " +
+                "the limit of Tally:Datasets:MaxRowsPerDataset. Nothing was changed: the dataset's vintages are as they were. Load the file as a new dataset, or raise the limit.");
+        }
+    }
+
     private async Task PrepareTablesAsync(List<PhysicalTable> tables, CancellationToken cancellationToken)
     {
         await using var connection = await _db.OpenAsync(cancellationToken);
@@ -365,8 +392,10 @@ internal sealed class LoadRun : IAsyncDisposable
             _rowsRead++;
             if (_rowsRead > _limits.MaxRows)
             {
-                throw new DatasetLimitException($"'{_upload.FileName}' has more than {_limits.MaxRows:N0} data rows, the limit for one upload; split it.");
+                throw new DatasetLimitException($"'{_upload.FileName}' has more than {_limits.MaxRows:N0} data rows, the limit for one upload (Tally:Datasets:MaxRows); split it. Nothing was changed: the dataset's vintages are as they were.");
             }
+
+            CheckDatasetRows(_rowsHeld);
 
             await ProcessRowAsync(state, reader, valuesByTable[state.Table], cancellationToken);
             Report(isXlsx ? $"parsing sheet '{reader.Sheet}'" : "receiving and parsing rows", force: false);

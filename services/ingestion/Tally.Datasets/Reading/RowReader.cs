@@ -56,6 +56,9 @@ public sealed record ReaderLimits
     /// <summary>Highest compression ratio accepted for a workbook part larger than 1 MiB (default 200).</summary>
     public int MaxXlsxCompressionRatio { get; init; } = 200;
 
+    /// <summary>Most parts (zip entries) in a workbook (default 10,000).</summary>
+    public int MaxXlsxEntries { get; init; } = 10_000;
+
     /// <summary>Rows searched for a header when the spec does not give header_row (default 50).</summary>
     public int MaxHeaderSearchRows { get; init; } = 50;
 }

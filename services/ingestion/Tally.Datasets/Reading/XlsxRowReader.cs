@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.Globalization;
 using System.IO.Compression;
 using System.Text;
@@ -202,6 +203,7 @@ internal static class ZipGuard
             throw new DatasetFormatException($"'{fileName}' is not an .xlsx workbook (an .xlsx file is a zip archive, and this file does not start like one). If it is CSV or TSV, upload it with that format.");
         }
 
+        CheckDirectory(seekable, limits, fileName);
         ZipArchive zip;
         try
         {
@@ -228,6 +230,11 @@ internal static class ZipGuard
             if (workbook is null)
             {
                 throw new DatasetFormatException($"'{fileName}' is a zip archive but not an Excel workbook (it has no xl/workbook.xml).");
+            }
+
+            if (zip.Entries.Count > limits.MaxXlsxEntries)
+            {
+                throw TooManyEntries(fileName, zip.Entries.Count, limits);
             }
 
             long total = 0;
@@ -274,4 +281,84 @@ internal static class ZipGuard
 
         seekable.Position = 0;
     }
+
+    /// <summary>Bytes of central directory allowed per permitted entry (a real entry takes 46 bytes plus a short name).</summary>
+    private const int DirectoryBytesPerEntry = 1024;
+
+    /// <summary>
+    /// Reads the zip's end-of-central-directory record (and its zip64 form) and refuses an archive that declares more
+    /// than MaxXlsxEntries parts, or a central directory larger than they need, before <see cref="ZipArchive"/> reads
+    /// the directory into memory (a few hundred bytes per entry: a 100 MB file of empty parts would cost gigabytes).
+    /// A missing or damaged record is left for ZipArchive to report.
+    /// </summary>
+    private static void CheckDirectory(Stream seekable, ReaderLimits limits, string fileName)
+    {
+        const int EocdSize = 22;
+        var length = seekable.Length;
+        if (length < EocdSize)
+        {
+            return;
+        }
+
+        var tailLength = (int)Math.Min(length, EocdSize + ushort.MaxValue);
+        var tail = new byte[tailLength];
+        seekable.Position = length - tailLength;
+        seekable.ReadExactly(tail);
+        seekable.Position = 0;
+        var at = -1;
+        for (var i = tailLength - EocdSize; i >= 0; i--)
+        {
+            if (BinaryPrimitives.ReadUInt32LittleEndian(tail.AsSpan(i)) == 0x06054b50)
+            {
+                at = i;
+                break;
+            }
+        }
+
+        if (at < 0)
+        {
+            return;
+        }
+
+        var eocdPosition = length - tailLength + at;
+        long entries = BinaryPrimitives.ReadUInt16LittleEndian(tail.AsSpan(at + 10));
+        long directorySize = BinaryPrimitives.ReadUInt32LittleEndian(tail.AsSpan(at + 12));
+        long directoryStart = BinaryPrimitives.ReadUInt32LittleEndian(tail.AsSpan(at + 16));
+        if ((entries == 0xFFFF || directorySize == 0xFFFFFFFF || directoryStart == 0xFFFFFFFF)
+            && at >= 20 && BinaryPrimitives.ReadUInt32LittleEndian(tail.AsSpan(at - 20)) == 0x07064b50)
+        {
+            // zip64: the locator (20 bytes before the record) points at the zip64 end-of-central-directory record.
+            var zip64 = BinaryPrimitives.ReadInt64LittleEndian(tail.AsSpan(at - 20 + 8));
+            if (zip64 >= 0 && zip64 <= length - 56)
+            {
+                var record = new byte[56];
+                seekable.Position = zip64;
+                seekable.ReadExactly(record);
+                seekable.Position = 0;
+                if (BinaryPrimitives.ReadUInt32LittleEndian(record) == 0x06064b50)
+                {
+                    entries = (long)Math.Min(BinaryPrimitives.ReadUInt64LittleEndian(record.AsSpan(32)), long.MaxValue);
+                    directorySize = (long)Math.Min(BinaryPrimitives.ReadUInt64LittleEndian(record.AsSpan(40)), long.MaxValue);
+                    directoryStart = (long)Math.Min(BinaryPrimitives.ReadUInt64LittleEndian(record.AsSpan(48)), long.MaxValue);
+                    eocdPosition = zip64;
+                }
+            }
+        }
+
+        if (entries > limits.MaxXlsxEntries)
+        {
+            throw TooManyEntries(fileName, entries, limits);
+        }
+
+        var budget = (long)limits.MaxXlsxEntries * DirectoryBytesPerEntry;
+        var span = directoryStart < eocdPosition ? eocdPosition - directoryStart : 0;
+        if (directorySize > budget || span > budget)
+        {
+            throw new DatasetLimitException(
+                $"'{fileName}' has a zip directory of {Math.Max(directorySize, span):N0} bytes, more than {limits.MaxXlsxEntries:N0} workbook parts need; it is refused as a possible zip bomb.");
+        }
+    }
+
+    private static DatasetLimitException TooManyEntries(string fileName, long entries, ReaderLimits limits) => new(
+        $"'{fileName}' holds {entries:N0} parts, more than the limit of {limits.MaxXlsxEntries:N0} (Tally:Datasets:MaxXlsxEntries); it is refused as a possible zip bomb. Export the sheets as CSV, or split the workbook.");
 }

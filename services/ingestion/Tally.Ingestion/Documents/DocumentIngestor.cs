@@ -49,7 +49,8 @@ internal sealed partial class DocumentIngestor(
         }
 
         var bytes = request.Content.ToByteArray();
-        var hint = request.MediaType.Length > 0 ? request.MediaType : request.FileName;
+        var fileName = UploadFileName.Sanitize(request.FileName); // a label, never a path
+        var hint = request.MediaType.Length > 0 ? request.MediaType : fileName;
         var type = DocumentTextExtractor.DetectType(bytes, hint) ?? throw Error(StatusCode.InvalidArgument,
             $"Cannot ingest {(hint.Length > 0 ? $"'{hint}'" : "a document of unknown type (no media type or file name given)")}: " +
             $"the type is not supported. Supported: {DocumentTextExtractor.SupportedTypes}.");
@@ -71,7 +72,7 @@ internal sealed partial class DocumentIngestor(
             Id = id,
             SourceId = source.Id,
             MediaType = MediaTypeOf(type),
-            FileName = request.FileName,
+            FileName = fileName,
             Vintage = request.Vintage,
             RetrievedAt = retrievedAt.ToUnixTimeMilliseconds(),
             IngestedAt = now.ToUnixTimeMilliseconds(),
@@ -88,6 +89,9 @@ internal sealed partial class DocumentIngestor(
                 MaxInputBytes = max,
                 PdfToTextPath = options.Value.PdfToTextPath,
                 PdfTimeout = TimeSpan.FromSeconds(options.Value.PdfTimeoutSeconds),
+                PdfTimeoutSetting = $"{IngestionOptions.Section}:PdfTimeoutSeconds",
+                MaxTextChars = options.Value.MaxExtractedTextChars,
+                MaxTextCharsSetting = $"{IngestionOptions.Section}:MaxExtractedTextChars",
             });
             document = await extractor.ExtractAsync(bytes, hint, ct);
         }
@@ -107,6 +111,8 @@ internal sealed partial class DocumentIngestor(
                 UnsupportedDocumentTypeException => Error(StatusCode.InvalidArgument, ex.Message),
                 PdfToolMissingException => Error(StatusCode.FailedPrecondition, $"{ex.Message} Until then PDFs cannot be ingested; HTML, Markdown and text can."),
                 DocumentTooLargeException => Error(StatusCode.ResourceExhausted, ex.Message),
+                // The extraction's time budget is spent (a quota, as the size limits are); retrying the same file will not help.
+                DocumentExtractionTimeoutException => Error(StatusCode.ResourceExhausted, ex.Message + " Nothing was stored."),
                 _ => Error(StatusCode.InvalidArgument, ex.Message),
             };
         }

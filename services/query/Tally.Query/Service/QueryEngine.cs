@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Tally.Common.V1;
 using Tally.Grpc;
+using Tally.Hosting.Limits;
 using Tally.Query.Caching;
 using Tally.Query.Composition;
 using Tally.Query.Rendering;
@@ -16,13 +17,15 @@ namespace Tally.Query.Service;
 /// <summary>
 /// What the query RPCs do: validate, look in the answer cache (key = request bytes + catalog and data versions),
 /// on a miss gather from the other services and compose (one computation per key at a time), format references,
-/// and say where the answer came from.
+/// and say where the answer came from. Computations run under the QueryCompute gate (Tally:Limits:Concurrency): a full
+/// queue answers RESOURCE_EXHAUSTED "server busy, retry"; cached answers never wait for it.
 /// </summary>
 public sealed partial class QueryEngine(
     AnswerGatherer gatherer,
     VersionSource versions,
     IAnswerCache cache,
     QueryMetrics metrics,
+    ExpensiveWork work,
     IOptions<QueryOptions> options,
     TimeProvider clock,
     ILogger<QueryEngine> logger)
@@ -255,7 +258,12 @@ public sealed partial class QueryEngine(
         if (stamp is null)
         {
             metrics.Cache("bypass");
-            var direct = await compute(cancellationToken);
+            Computed<T> direct;
+            using (await work.EnterAsync(ExpensiveWorkKind.QueryCompute, cancellationToken))
+            {
+                direct = await compute(cancellationToken);
+            }
+
             return (direct.Message, Served(ServedFrom.Types.Kind.Computed, direct.CatalogVersion, null, clock.GetUtcNow(), string.Empty));
         }
 
@@ -279,7 +287,14 @@ public sealed partial class QueryEngine(
         var catalogVersion = stamp.CatalogVersion;
         var entry = await _flights.RunAsync(key, async () =>
         {
-            var computed = await compute(CancellationToken.None);
+            // Shared by every caller of this key: not bounded by the first caller's deadline, nor cancelled by it.
+            InboundCall.Detach();
+            Computed<T> computed;
+            using (await work.EnterAsync(ExpensiveWorkKind.QueryCompute, CancellationToken.None))
+            {
+                computed = await compute(CancellationToken.None);
+            }
+
             catalogVersion = computed.CatalogVersion;
             var cached = new CachedAnswer(computed.Message.ToByteArray(), clock.GetUtcNow());
             if (computed.CatalogVersion == stamp.CatalogVersion)
@@ -356,7 +371,7 @@ public sealed partial class QueryEngine(
         var limit = options.Value.MaxQuestionLength;
         if (text.Length > limit)
         {
-            throw Invalid($"The {field} is {text.Length.ToString("N0", CultureInfo.InvariantCulture)} characters long; the limit is {limit.ToString("N0", CultureInfo.InvariantCulture)} characters. Shorten it to the sentence that states or asks for the number.");
+            throw Invalid($"The {field} is {text.Length.ToString("N0", CultureInfo.InvariantCulture)} characters long; the limit is {limit.ToString("N0", CultureInfo.InvariantCulture)} characters ({QueryOptions.Section}:MaxQuestionLength). Shorten it to the sentence that states or asks for the number.");
         }
     }
 

@@ -56,8 +56,15 @@ public sealed class DocumentExtractionOptions
     /// <summary>Largest accepted input, in bytes.</summary>
     public long MaxInputBytes { get; set; } = 64L * 1024 * 1024;
 
-    /// <summary>Largest accepted extracted text, in characters.</summary>
+    /// <summary>Largest accepted extracted text, in characters. pdftotext's output is cut off (and the tool stopped) here, so a
+    /// small PDF whose compressed streams inflate to gigabytes of text costs no more than this.</summary>
     public int MaxTextChars { get; set; } = 32 * 1024 * 1024;
+
+    /// <summary>How the host names <see cref="PdfTimeout"/> in error messages (e.g. its configuration key).</summary>
+    public string PdfTimeoutSetting { get; set; } = "DocumentExtractionOptions.PdfTimeout";
+
+    /// <summary>How the host names <see cref="MaxTextChars"/> in error messages.</summary>
+    public string MaxTextCharsSetting { get; set; } = "DocumentExtractionOptions.MaxTextChars";
 }
 
 /// <summary>Base type of every extraction failure; the message says what to do.</summary>
@@ -109,6 +116,24 @@ public sealed class NoExtractableTextException : DocumentExtractionException
     }
 
     public NoExtractableTextException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+    }
+}
+
+/// <summary>The extractor (pdftotext) did not finish within its time limit and was stopped.</summary>
+public sealed class DocumentExtractionTimeoutException : DocumentExtractionException
+{
+    public DocumentExtractionTimeoutException()
+    {
+    }
+
+    public DocumentExtractionTimeoutException(string message)
+        : base(message)
+    {
+    }
+
+    public DocumentExtractionTimeoutException(string message, Exception innerException)
         : base(message, innerException)
     {
     }

@@ -61,7 +61,7 @@ public sealed class DocumentTextExtractor
         if (doc.Text.Length > _options.MaxTextChars)
         {
             throw new DocumentTooLargeException(
-                $"The extracted text has {doc.Text.Length:N0} characters, more than the limit of {_options.MaxTextChars:N0} (DocumentExtractionOptions.MaxTextChars).");
+                $"The extracted text has {doc.Text.Length:N0} characters, more than the limit of {_options.MaxTextChars:N0} ({_options.MaxTextCharsSetting}).");
         }
 
         if (string.IsNullOrWhiteSpace(doc.Text))

@@ -49,7 +49,7 @@ internal sealed class PdfTextExtractor(DocumentExtractionOptions options)
             {
                 var write = WriteInputAsync(process, pdf, token);
                 var stderr = process.StandardError.ReadToEndAsync(token);
-                var stdout = ReadCappedAsync(process.StandardOutput, options.MaxTextChars, token);
+                var stdout = ReadCappedAsync(process.StandardOutput, options.MaxTextChars, options.MaxTextCharsSetting, token);
                 var text = await stdout.ConfigureAwait(false);
                 await write.ConfigureAwait(false);
                 var errors = await stderr.ConfigureAwait(false);
@@ -65,8 +65,8 @@ internal sealed class PdfTextExtractor(DocumentExtractionOptions options)
             catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
             {
                 Kill(process);
-                throw new DocumentExtractionException(
-                    $"pdftotext did not finish within {options.PdfTimeout.TotalSeconds:0} s; the PDF may be very large or malformed (DocumentExtractionOptions.PdfTimeout).");
+                throw new DocumentExtractionTimeoutException(
+                    $"pdftotext did not finish within {options.PdfTimeout.TotalSeconds:0.###} s and was stopped; the PDF may be very large or malformed ({options.PdfTimeoutSetting}).");
             }
             catch
             {
@@ -93,7 +93,7 @@ internal sealed class PdfTextExtractor(DocumentExtractionOptions options)
         }
     }
 
-    private static async Task<string> ReadCappedAsync(StreamReader reader, int maxChars, CancellationToken token)
+    private static async Task<string> ReadCappedAsync(StreamReader reader, int maxChars, string setting, CancellationToken token)
     {
         var sb = new StringBuilder();
         var buffer = new char[16384];
@@ -103,7 +103,7 @@ internal sealed class PdfTextExtractor(DocumentExtractionOptions options)
             if (sb.Length + read > maxChars)
             {
                 throw new DocumentTooLargeException(
-                    $"The PDF's text exceeds the limit of {maxChars:N0} characters (DocumentExtractionOptions.MaxTextChars).");
+                    $"The PDF's text exceeds the limit of {maxChars:N0} characters ({setting}); pdftotext was stopped.");
             }
 
             sb.Append(buffer, 0, read);
