@@ -4,6 +4,7 @@ using System.Net.Security;
 using System.Net.Sockets;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Tally.Grpc;
 using Tally.Hosting;
 using Tally.Testing;
