@@ -89,6 +89,7 @@ in_sln=$(dotnet sln Platform.sln list 2>/dev/null | tr '\134' /)
 phase_start test
 [ ${#projects[@]} -gt 0 ] || echo "test.sh: no test projects found under tests/${1:+ matching: $*}" >&2
 rm -rf "$results"; mkdir -p "$results"
+run_marker=$results/.run-started; : > "$run_marker"
 : > "$results/runs.tsv"
 for p in "${projects[@]}"; do
   name=$(basename "$p" .csproj)
@@ -111,6 +112,38 @@ for p in "${projects[@]}"; do
   printf '%s\t%s\t%s\t%s\n' "$name" "$rc" "$results/$name.trx" "$(( $(date +%s) - t0 ))" >> "$results/runs.tsv"
 done
 phase_end
+
+# ---- no secrets in any log of the run: every project's output, the servers' logs, and the logs the tests' own hosts
+# wrote under the temp folder since the run began. It counts as one test ("NoSecretsInLogs") in the summary.
+python3 - "$results" "${TALLY_INFRA_DIR:-/tmp/tally-infra}" "${TMPDIR:-/tmp}" "$results/runs.tsv" "$run_marker" <<'PY'
+import os, re, sys, html
+results, infra, tmp, runs, marker = sys.argv[1:6]
+since = os.path.getmtime(marker)
+secret = re.compile(r"tly_(?:[a-z2-7]{10}|bootstrap)_[A-Za-z0-9_-]{20,}|authorization:\s*bearer\s+\S{8,}", re.I)
+files = [os.path.join(results, f) for f in os.listdir(results) if f.endswith((".log", ".trx"))]
+for root in (infra, tmp):
+    for d, _, names in os.walk(root):
+        if d.count(os.sep) - root.count(os.sep) > 4: continue
+        files += [os.path.join(d, n) for n in names if n.endswith(".log") and os.path.getmtime(os.path.join(d, n)) >= since]
+hits = []
+for f in files:
+    try:
+        with open(f, encoding="utf-8", errors="replace") as fh:
+            for i, line in enumerate(fh, 1):
+                if secret.search(line): hits.append(f"{f}:{i}")
+    except OSError:
+        pass
+outcome = "Failed" if hits else "Passed"
+msg = ("secrets or bearer tokens found in: " + ", ".join(hits[:20])) if hits else f"{len(files)} log files searched"
+trx = os.path.join(results, "NoSecretsInLogs.trx")
+with open(trx, "w", encoding="utf-8") as fh:
+    fh.write('<TestRun xmlns="http://microsoft.com/schemas/VisualStudio/TeamTest/2010"><Results>'
+             f'<UnitTestResult testName="NoSecretsInLogs" outcome="{outcome}"><Output><ErrorInfo><Message>{html.escape(msg)}</Message>'
+             '</ErrorInfo></Output></UnitTestResult></Results></TestRun>')
+with open(runs, "a", encoding="utf-8") as fh:
+    fh.write(f"NoSecretsInLogs\t{0 if not hits else 1}\t{trx}\t0\n")
+print(f"no-secrets-in-logs: {msg}")
+PY
 
 # ---- servers down before the summary, so the closing line stays last
 if [ $infra_up = 1 ]; then phase_start infra-down; infra_down; phase_end; fi
