@@ -93,6 +93,8 @@ components:
 {{/* Fails rendering with a message a person can act on when a Secret reference the distributed mode needs is missing. */}}
 {{- define "tally.requireSecrets" -}}
 {{- if not .Values.allInOne.enabled }}
+{{- $_ := required "auth.existingSecret is required: create a Secret holding the service token the pods share (key auth.serviceTokenKey, e.g. `openssl rand -hex 32`) and name it here, or set allInOne.enabled=true" .Values.auth.existingSecret }}
+{{- $_ := required "auth.serviceTokenKey is required: the key of the service token in auth.existingSecret" .Values.auth.serviceTokenKey }}
 {{- $_ := required "postgresql.existingSecret is required: create a Secret holding the Npgsql connection string (key postgresql.connectionStringKey) and name it here, or set allInOne.enabled=true" .Values.postgresql.existingSecret }}
 {{- $_ := required "postgresql.connectionStringKey is required: the key of the connection string in postgresql.existingSecret" .Values.postgresql.connectionStringKey }}
 {{- $_ := required "rabbitmq.existingSecret is required: create a Secret holding the AMQP URI (key rabbitmq.uriKey) and name it here, or set allInOne.enabled=true" .Values.rabbitmq.existingSecret }}
