@@ -14,6 +14,9 @@ namespace Tally.Hosting;
 /// </summary>
 public sealed class RemoteApiKeyVerifier(AccessService.AccessServiceClient access, IOptions<AuthOptions> options, TimeProvider clock) : IApiKeyVerifier
 {
+    /// <summary>Trailer with which AuthenticateApiKey names why it refused a key (see the definitions service's AccessGrpcService).</summary>
+    public const string KeyRefusalTrailer = "tally-key-refused";
+
     private static readonly TimeSpan RefusalCache = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan LookupTimeout = TimeSpan.FromSeconds(5);
     private readonly ConcurrentDictionary<string, (AuthResult Result, DateTimeOffset Until)> _cache = new(StringComparer.Ordinal);
@@ -41,16 +44,16 @@ public sealed class RemoteApiKeyVerifier(AccessService.AccessServiceClient acces
             var key = response.Key;
             result = AuthResult.Ok(new CallerIdentity("key:" + key.KeyId, key.Name, key.Role, "api-key"));
         }
+        catch (RpcException e) when (e.Trailers.GetValue(KeyRefusalTrailer) is { } reason)
+        {
+            // The definitions service refused the key itself; the reason is counted here the same way.
+            result = e.StatusCode == StatusCode.PermissionDenied ? AuthResult.Denied(reason, e.Status.Detail) : AuthResult.Unauthenticated(reason, e.Status.Detail);
+        }
         catch (RpcException e) when (e.StatusCode is StatusCode.Unauthenticated or StatusCode.PermissionDenied)
         {
-            // AuthenticateApiKey puts the reason first ("revoked: The API key …"), so failures are counted alike everywhere.
-            var colon = e.Status.Detail.IndexOf(": ", StringComparison.Ordinal);
-            var reason = colon > 0 && !e.Status.Detail[..colon].Contains(' ', StringComparison.Ordinal) ? e.Status.Detail[..colon] : "unknown_key";
-            var message = colon > 0 && reason != "unknown_key" || colon > 0 && e.Status.Detail.StartsWith("unknown_key", StringComparison.Ordinal)
-                ? e.Status.Detail[(colon + 2)..]
-                : e.Status.Detail;
-            result = e.StatusCode == StatusCode.PermissionDenied ? AuthResult.Denied(reason, message) : AuthResult.Unauthenticated(reason, message);
-            if (reason == "unavailable") return result;
+            return AuthResult.Unavailable(
+                $"This service cannot check API keys: the definitions service refused its Tally:Auth:ServiceToken ({e.Status.Detail}). " +
+                "Every service needs the same service token.");
         }
         catch (RpcException e)
         {

@@ -136,22 +136,32 @@ public sealed class AccessGrpcService(
         ArgumentNullException.ThrowIfNull(request);
         if (ApiKeySecrets.KeyIdOf(request.Secret) is not { } keyId || keyId == ApiKeySecrets.BootstrapKeyId)
         {
-            throw new RpcException(new Status(StatusCode.Unauthenticated, AuthMessages.UnknownKey(request.Secret)));
+            throw KeyRefused(StatusCode.Unauthenticated, "unknown_key", AuthMessages.UnknownKey(request.Secret));
         }
 
         var result = await verifier.VerifyAsync(request.Secret, context.CancellationToken);
         if (!result.Succeeded)
         {
-            // The reason travels in the message's first word so the asking service can count it the same way.
-            throw new RpcException(new Status(result.Status, $"{result.Reason}: {result.Message}"));
+            throw KeyRefused(result.Status, result.Reason ?? "unknown_key", result.Message ?? "The key was refused.");
         }
 
-        var row = await keys.FindAsync(request.Secret, TimeSpan.Zero, context.CancellationToken) ?? throw new RpcException(new Status(StatusCode.Unauthenticated, AuthMessages.UnknownKey(request.Secret)));
+        var row = await keys.FindAsync(request.Secret, TimeSpan.Zero, context.CancellationToken)
+                  ?? throw KeyRefused(StatusCode.Unauthenticated, "unknown_key", AuthMessages.UnknownKey(request.Secret));
         return new AuthenticateApiKeyResponse { Key = ToProto(row) };
     }
 
     private static CallerIdentity Caller(ServerCallContext context) =>
         context.GetCaller() ?? throw new RpcException(new Status(StatusCode.Internal, "The call reached AccessService without an authenticated caller."));
+
+    /// <summary>
+    /// The key (not the asking service) was refused: the reason travels in the <see cref="KeyRefusalTrailer"/> trailer so
+    /// the asking service counts it alike and can tell it from a refusal of its own service token.
+    /// </summary>
+    private static RpcException KeyRefused(StatusCode status, string reason, string message) =>
+        new(new Status(status, message), new Metadata { { KeyRefusalTrailer, reason } });
+
+    /// <summary>Trailer naming why AuthenticateApiKey refused a key.</summary>
+    public const string KeyRefusalTrailer = "tally-key-refused";
 
     private static RpcException Invalid(string message) => new(new Status(StatusCode.InvalidArgument, message));
 
