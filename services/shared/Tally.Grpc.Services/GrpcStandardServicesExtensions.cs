@@ -38,7 +38,11 @@ public static class GrpcStandardServicesExtensions
     /// Maps grpc.health.v1.Health and grpc.reflection.v1alpha.ServerReflection. Both describe every service mapped
     /// with MapGrpcService, before or after this call.
     /// </summary>
-    public static IEndpointConventionBuilder MapGrpcHealthAndReflection(this IEndpointRouteBuilder endpoints)
+    public static IEndpointConventionBuilder MapGrpcHealthAndReflection(this IEndpointRouteBuilder endpoints) =>
+        endpoints.MapGrpcHealthAndReflection(reflection: true);
+
+    /// <summary>Maps grpc.health.v1.Health, and server reflection unless <paramref name="reflection"/> is false.</summary>
+    public static IEndpointConventionBuilder MapGrpcHealthAndReflection(this IEndpointRouteBuilder endpoints, bool reflection)
     {
         ArgumentNullException.ThrowIfNull(endpoints);
         if (endpoints.ServiceProvider.GetService<HealthReadinessMonitor>() is null)
@@ -46,7 +50,9 @@ public static class GrpcStandardServicesExtensions
             throw new InvalidOperationException(
                 "gRPC health and reflection are not registered: call services.AddGrpcHealthAndReflection() before MapGrpcHealthAndReflection().");
         }
-        return new Composite([endpoints.MapGrpcService<HealthService>(), endpoints.MapGrpcService<ReflectionService>()]);
+        return reflection
+            ? new Composite([endpoints.MapGrpcService<HealthService>(), endpoints.MapGrpcService<ReflectionService>()])
+            : endpoints.MapGrpcService<HealthService>();
     }
 
     private sealed class Composite(IEndpointConventionBuilder[] builders) : IEndpointConventionBuilder

@@ -17,6 +17,10 @@ public sealed class TallyHostOptions
     /// <summary>The plain HTTP/1.1 port: /metrics, /healthz, /readyz.</summary>
     public int HttpPort { get; set; } = 7401;
 
+    /// <summary>Serve gRPC server reflection (grpc.reflection.v1alpha) so tools such as grpcurl can list and call the
+    /// services without the protos; false hides it (health stays). Default true.</summary>
+    public bool Reflection { get; set; } = true;
+
     /// <summary>Name used in logs; defaults to the application name.</summary>
     public string? ServiceName { get; set; }
 

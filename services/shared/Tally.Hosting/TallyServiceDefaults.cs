@@ -95,8 +95,8 @@ public static partial class TallyServiceDefaults
         app.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = r => r.Tags.Contains(LiveTag) }).RequireHttpPort();
         app.MapHealthChecks("/readyz", new HealthCheckOptions { ResponseWriter = WriteReadinessAsync }).RequireHttpPort();
 
-        // grpc.health.v1.Health (same verdict as /readyz, for native grpc: probes) and server reflection, on the gRPC port.
-        app.MapGrpcHealthAndReflection();
+        // grpc.health.v1.Health (same verdict as /readyz, for native grpc: probes) and server reflection (Tally:Host:Reflection), on the gRPC port.
+        app.MapGrpcHealthAndReflection(app.Services.GetRequiredService<IOptions<TallyHostOptions>>().Value.Reflection);
 
         var host = app.Services.GetRequiredService<IOptions<TallyHostOptions>>();
         var tls = app.Services.GetRequiredService<IOptions<TallyTlsOptions>>();
