@@ -3,6 +3,7 @@ using System.IO.Compression;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
+using Tally.Testing;
 
 namespace Tally.Datasets.Tests;
 
@@ -166,48 +167,5 @@ public sealed class HostileWorkbookTests
 
         Assert.Contains(e.Kind, new[] { DatasetErrorKind.ResourceExhausted, DatasetErrorKind.InvalidArgument });
         Assert.Empty(await db.Engine.ListDatasetsAsync());
-    }
-}
-
-/// <summary>A loopback TCP listener that counts the connections made to it (an HTTP fetch would be one).</summary>
-internal sealed class ConnectionCounter : IAsyncDisposable
-{
-    private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
-    private readonly CancellationTokenSource _stop = new();
-    private readonly Task _loop;
-    private int _connections;
-
-    public ConnectionCounter()
-    {
-        _listener.Start();
-        _loop = Task.Run(async () =>
-        {
-            try
-            {
-                while (true)
-                {
-                    using var client = await _listener.AcceptTcpClientAsync(_stop.Token);
-                    Interlocked.Increment(ref _connections);
-                }
-            }
-            catch (OperationCanceledException)
-            {
-            }
-            catch (SocketException)
-            {
-            }
-        });
-    }
-
-    public string Url => $"http://127.0.0.1:{((IPEndPoint)_listener.LocalEndpoint).Port}/";
-
-    public int Connections => Volatile.Read(ref _connections);
-
-    public async ValueTask DisposeAsync()
-    {
-        await _stop.CancelAsync();
-        _listener.Stop();
-        await _loop;
-        _stop.Dispose();
     }
 }

@@ -4,6 +4,7 @@ using System.Text;
 using Tally.Grpc;
 using Tally.Ingestion.V1;
 using Tally.TestSupport;
+using Tally.Testing;
 
 namespace Tally.Ingestion.Tests.Integration;
 
@@ -163,48 +164,5 @@ public sealed class HostileDocumentTests : IDisposable
         var id = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes));
         var e = await Assert.ThrowsAsync<RpcException>(() => host.Ingestion.GetSnapshotAsync(new GetSnapshotRequest { SnapshotId = id }));
         Assert.Equal(StatusCode.NotFound, e.StatusCode);
-    }
-}
-
-/// <summary>A loopback TCP listener that counts the connections made to it (any HTTP fetch would be one).</summary>
-internal sealed class ConnectionCounter : IAsyncDisposable
-{
-    private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
-    private readonly CancellationTokenSource _stop = new();
-    private readonly Task _loop;
-    private int _connections;
-
-    public ConnectionCounter()
-    {
-        _listener.Start();
-        _loop = Task.Run(async () =>
-        {
-            try
-            {
-                while (true)
-                {
-                    using var client = await _listener.AcceptTcpClientAsync(_stop.Token);
-                    Interlocked.Increment(ref _connections);
-                }
-            }
-            catch (OperationCanceledException)
-            {
-            }
-            catch (SocketException)
-            {
-            }
-        });
-    }
-
-    public string Url => $"http://127.0.0.1:{((IPEndPoint)_listener.LocalEndpoint).Port}/";
-
-    public int Connections => Volatile.Read(ref _connections);
-
-    public async ValueTask DisposeAsync()
-    {
-        await _stop.CancelAsync();
-        _listener.Stop();
-        await _loop;
-        _stop.Dispose();
     }
 }
