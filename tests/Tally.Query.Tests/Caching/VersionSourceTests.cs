@@ -106,6 +106,26 @@ public sealed class VersionSourceTests
     }
 
     [Fact]
+    public async Task RequestAfterAnInvalidation_NeverJoinsAReadBegunBeforeIt()
+    {
+        var (source, peer, _) = Build(MaxAge);
+        peer.Gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var racing = source.GetAsync(CancellationToken.None);
+        Assert.True(await EventuallyAsync(() => Task.FromResult(peer.Started == 1)), "the read never started");
+
+        peer.CatalogVersion = 8; // the change commits and its event arrives while the first read is still under way
+        source.Invalidate();
+        var after = source.GetAsync(CancellationToken.None);
+        Assert.True(await EventuallyAsync(() => Task.FromResult(peer.Started == 2)), "the request after the event did not read again");
+        peer.Gate.SetResult();
+
+        Assert.Equal(7, (await racing.WaitAsync(TimeSpan.FromSeconds(10))).CatalogVersion);
+        Assert.Equal(8, (await after.WaitAsync(TimeSpan.FromSeconds(10))).CatalogVersion);
+        Assert.Equal(8, (await source.GetAsync(CancellationToken.None)).CatalogVersion); // the newer read is the one kept
+        Assert.Equal(2, peer.Reads);
+    }
+
+    [Fact]
     public async Task FailedRead_ReachesTheWaitingRequestAndTheNextRequestReadsAgain()
     {
         var (source, peer, _) = Build(MaxAge);

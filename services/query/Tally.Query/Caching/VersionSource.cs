@@ -27,6 +27,7 @@ public sealed class VersionSource(
     private readonly Lock _gate = new();
     private Held? _last;
     private Task<VersionStamp>? _reading;
+    private long _readingGeneration = -1;
     private long _generation;
     private long _reads;
     private DateTimeOffset _datasetsUnsupportedUntil = DateTimeOffset.MinValue;
@@ -60,6 +61,7 @@ public sealed class VersionSource(
             {
                 if (now - last.ReadAt >= maxAge / 2 && _reading is null)
                 {
+                    _readingGeneration = _generation;
                     // Refresh ahead; this request keeps the current stamp. A failed refresh is retried by the next
                     // request and, once the stamp is too old, reported to the requests that wait for it.
                     _reading = StartRead(_generation);
@@ -69,7 +71,15 @@ public sealed class VersionSource(
                 return Task.FromResult(last.Stamp);
             }
 
-            shared = _reading ??= StartRead(_generation);
+            // A read begun before the last invalidation may return what the event just made stale: a request that comes
+            // after the event never joins it, it starts a read of its own.
+            if (_reading is null || _readingGeneration != _generation)
+            {
+                _reading = StartRead(_generation);
+                _readingGeneration = _generation;
+            }
+
+            shared = _reading;
         }
 
         return shared.WaitAsync(cancellationToken);
@@ -98,7 +108,10 @@ public sealed class VersionSource(
         {
             lock (_gate)
             {
-                _reading = null;
+                if (_readingGeneration == generation)
+                {
+                    _reading = null; // not when a newer generation's read has taken the slot
+                }
             }
         }
     }
