@@ -64,6 +64,8 @@ public sealed class AllInOneProcess : IAsyncLifetime
         start.Environment["Tally__Host__GrpcPort"] = GrpcPort.ToString(System.Globalization.CultureInfo.InvariantCulture);
         start.Environment["Tally__Host__HttpPort"] = HttpPort.ToString(System.Globalization.CultureInfo.InvariantCulture);
         start.Environment["Tally__Storage__InMemory"] = "true";
+        // The traffic below ingests a document without a key: loopback callers edit here (auth: Tally.Security.Tests).
+        start.Environment["Tally__Auth__AnonymousLoopbackRole"] = "editor";
         start.Environment["Tally__Catalog__Directory"] = Repo.PathOf("catalog");
         start.Environment["Logging__LogLevel__Default"] = "Warning";
         start.Environment["DOTNET_ENVIRONMENT"] = "Production";
