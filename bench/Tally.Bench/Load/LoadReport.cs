@@ -215,6 +215,14 @@ internal static class LoadReport
             }
         }
 
+        if (r.BusyRetries is { Count: > 0 } retries)
+        {
+            md.AppendLine();
+            var counts = string.Join(", ", retries.Select(kv => string.Create(Inv, $"{kv.Key} {kv.Value}")));
+            md.AppendLine("Refused with RESOURCE_EXHAUSTED \"Server busy, retry\" (the server's limits at work) and retried by the driver " +
+                          $"with backoff, as a client should: {counts}. Their latency includes the waits.");
+        }
+
         md.AppendLine();
         md.AppendLine("Memory (RSS; GC heap from /metrics):");
         md.AppendLine();

@@ -51,7 +51,8 @@ internal sealed record LoadResult(
     IReadOnlyList<MemorySample> Memory,
     IReadOnlyList<ProgressSample> Progress,
     bool Passed,
-    IReadOnlyList<string> Failures)
+    IReadOnlyList<string> Failures,
+    IReadOnlyDictionary<string, long>? BusyRetries = null)
 {
     public static readonly JsonSerializerOptions Json = new()
     {
