@@ -108,6 +108,33 @@ public sealed partial class AuthenticationTests(SecuredTally tally) : IClassFixt
     }
 
     [Fact]
+    public async Task KeyPastItsExpiry_IsUnauthenticated_SayingWhenItExpired()
+    {
+        var created = await tally.Access(tally.AdminKey).CreateApiKeyAsync(new CreateApiKeyRequest
+        {
+            Name = "short-lived", Role = Role.Reader, ExpiresAt = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTime(DateTime.UtcNow.AddSeconds(2)),
+        });
+        RpcException? refused = null;
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (refused is null && DateTime.UtcNow < deadline)
+        {
+            try
+            {
+                await tally.Access(created.Secret).WhoAmIAsync(new WhoAmIRequest());
+                await Task.Delay(200);
+            }
+            catch (RpcException e)
+            {
+                refused = e;
+            }
+        }
+
+        Assert.NotNull(refused);
+        Assert.Equal(StatusCode.Unauthenticated, refused.StatusCode);
+        Assert.Contains("expired on", refused.Status.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task ExpiryInThePast_IsRefused()
     {
         var e = await Assert.ThrowsAsync<RpcException>(() => tally.Access(tally.AdminKey).CreateApiKeyAsync(new CreateApiKeyRequest
