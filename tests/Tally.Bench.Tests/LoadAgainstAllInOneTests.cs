@@ -8,6 +8,7 @@ using Tally.Bench.Load;
 using Tally.Grpc;
 using Tally.Ingestion.V1;
 using Tally.Query.V1;
+using Tally.Testing;
 
 namespace Tally.Bench.Tests;
 
@@ -22,7 +23,7 @@ public sealed class EmbeddedTally : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        (GrpcPort, HttpPort) = (FreePort(), FreePort());
+        (GrpcPort, HttpPort) = FreePorts.Two();
         var settings = new Dictionary<string, string?>
         {
             ["Tally:Host:BindAddress"] = "127.0.0.1",
@@ -62,12 +63,6 @@ public sealed class EmbeddedTally : IAsyncLifetime
         throw new InvalidOperationException($"No Platform.sln above {AppContext.BaseDirectory}; run the tests from the repository.");
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }
 
 /// <summary>

@@ -11,6 +11,7 @@ using Tally.Definitions.V1;
 using Tally.Grpc;
 using Tally.Hosting;
 using Tally.Messaging;
+using Tally.Testing;
 
 namespace Tally.Definitions.Tests;
 
@@ -76,7 +77,7 @@ internal sealed class DefinitionsHost : IAsyncDisposable
     public static async Task<DefinitionsHost> StartAsync(string? dataDirectory = null, string? catalogDirectory = null)
     {
         dataDirectory ??= NewDataDirectory();
-        var (grpcPort, httpPort) = (FreePort(), FreePort());
+        var (grpcPort, httpPort) = FreePorts.Two();
         var builder = WebApplication.CreateBuilder();
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
@@ -108,12 +109,5 @@ internal sealed class DefinitionsHost : IAsyncDisposable
         _channel.Dispose();
         await _app.StopAsync();
         await _app.DisposeAsync();
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Tally.Grpc;
+using Tally.Testing;
 
 namespace Tally.Hosting.Tests;
 
@@ -38,7 +39,7 @@ internal sealed class LimitsHost : IAsyncDisposable
     public static async Task<LimitsHost> StartAsync(IDictionary<string, string?>? settings = null,
         UnaryServerMethod<StringValue, StringValue>? echo = null, Action<IServiceCollection>? services = null)
     {
-        var (grpcPort, httpPort) = (FreePort(), FreePort());
+        var (grpcPort, httpPort) = FreePorts.Two();
         var builder = WebApplication.CreateBuilder();
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Tally.Testing;
 
 namespace Tally.Hosting.Tests;
 
@@ -55,7 +56,7 @@ internal sealed class TestHost : IAsyncDisposable
     /// <summary>A host on two free ports with these settings added (e.g. Tally:Tls:*).</summary>
     public static async Task<TestHost> StartAsync(IDictionary<string, string?> settings, Action<IServiceCollection>? services = null)
     {
-        var (grpcPort, httpPort) = (FreePort(), FreePort());
+        var (grpcPort, httpPort) = FreePorts.Two();
         var all = new Dictionary<string, string?>(settings)
         {
             ["Tally:Host:GrpcPort"] = grpcPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
@@ -79,12 +80,5 @@ internal sealed class TestHost : IAsyncDisposable
     {
         await App.StopAsync();
         await App.DisposeAsync();
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

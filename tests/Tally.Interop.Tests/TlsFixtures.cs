@@ -33,7 +33,7 @@ public class TallyTlsHostFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         var server = Pki.IssueServer();
-        var (grpcPort, httpPort) = (FreePort(), FreePort());
+        var (grpcPort, httpPort) = FreePorts.Two();
         var settings = new Dictionary<string, string?>
         {
             ["Tally:Host:GrpcPort"] = grpcPort.ToString(CultureInfo.InvariantCulture),
@@ -76,12 +76,6 @@ public class TallyTlsHostFixture : IAsyncLifetime
         Pki.Dispose();
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }
 
 /// <summary>The same host requiring client certificates issued by its CA (mutual TLS).</summary>

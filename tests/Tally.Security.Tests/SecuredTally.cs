@@ -8,6 +8,7 @@ using Microsoft.Extensions.Logging;
 using Tally.Access.V1;
 using Tally.AllInOne;
 using Tally.Grpc;
+using Tally.Testing;
 
 namespace Tally.Security.Tests;
 
@@ -46,7 +47,7 @@ public sealed class SecuredTally : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        (GrpcPort, HttpPort) = (FreePort(), FreePort());
+        (GrpcPort, HttpPort) = FreePorts.Two();
         var settings = new Dictionary<string, string?>
         {
             ["Tally:Host:BindAddress"] = "127.0.0.1",

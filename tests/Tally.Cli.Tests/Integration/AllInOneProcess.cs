@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
+using Tally.Testing;
 
 namespace Tally.Cli.Tests.Integration;
 
@@ -33,7 +34,7 @@ public class AllInOneProcess : IAsyncLifetime
         {
             return;
         }
-        var (grpcPort, httpPort) = (FreePort(), FreePort());
+        var (grpcPort, httpPort) = FreePorts.Two();
         var start = new ProcessStartInfo("dotnet", [BuiltDll])
         {
             WorkingDirectory = Path.GetDirectoryName(BuiltDll)!,
@@ -138,12 +139,6 @@ public class AllInOneProcess : IAsyncLifetime
         return null;
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }
 
 /// <summary>A fact that runs only when the all-in-one host has been built (make build, or make test).</summary>

@@ -15,6 +15,7 @@ using Tally.Hosting;
 using Tally.Ingestion;
 using Tally.Ingestion.V1;
 using Tally.Messaging;
+using Tally.Testing;
 
 namespace Tally.TestSupport;
 
@@ -53,7 +54,7 @@ internal sealed class TallyTestHost : IAsyncDisposable
 
     public static async Task<TallyTestHost> StartAsync(IDictionary<string, string?>? settings = null)
     {
-        var (grpcPort, httpPort) = (FreePort(), FreePort());
+        var (grpcPort, httpPort) = FreePorts.Two();
         var self = $"http://127.0.0.1:{grpcPort}";
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
@@ -126,12 +127,6 @@ internal sealed class TallyTestHost : IAsyncDisposable
         await App.DisposeAsync();
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }
 
 /// <summary>Records the events published on a test host's bus (each through a real consumer on the in-memory transport).</summary>

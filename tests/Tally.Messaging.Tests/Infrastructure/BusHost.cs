@@ -14,6 +14,7 @@ using Tally.Hosting;
 using Tally.Messaging.Outbox;
 using Tally.Messaging.Tests.Events;
 using Tally.Storage;
+using Tally.Testing;
 
 namespace Tally.Messaging.Tests.Infrastructure;
 
@@ -118,7 +119,7 @@ public sealed partial class BusHost : IAsyncDisposable
     public static async Task<BusHost> StartAsync(TestDatabase database, string transport = "inmemory", string? queuePrefix = null,
         IDictionary<string, string?>? settings = null)
     {
-        var (grpcPort, httpPort) = (FreePort(), FreePort());
+        var (grpcPort, httpPort) = FreePorts.Two();
         queuePrefix ??= "t" + Guid.NewGuid().ToString("N")[..10];
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
@@ -236,13 +237,6 @@ public sealed partial class BusHost : IAsyncDisposable
     {
         await _app.StopAsync();
         await _app.DisposeAsync();
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     [GeneratedRegex(@"^(?<name>[a-zA-Z_:][a-zA-Z0-9_:]*)(\{(?<labels>[^}]*)\})? (?<value>\S+)$")]

@@ -6,6 +6,7 @@ using Tally.AllInOne;
 using Tally.Grpc;
 using Tally.Query.Tests.Support;
 using Tally.Query.V1;
+using Tally.Testing;
 
 namespace Tally.Query.Tests.Integration;
 
@@ -32,7 +33,7 @@ public sealed class AllInOneFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        (GrpcPort, HttpPort) = (FreePort(), FreePort());
+        (GrpcPort, HttpPort) = FreePorts.Two();
         var settings = new Dictionary<string, string?>
         {
             ["Tally:Host:BindAddress"] = "127.0.0.1",
@@ -109,12 +110,6 @@ public sealed class AllInOneFixture : IAsyncLifetime
         }
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }
 
 [CollectionDefinition(Name)]

@@ -9,6 +9,7 @@ using Tally.Grpc;
 using Tally.Hosting.Limits;
 using Tally.Query.Tests.Support;
 using Tally.Query.V1;
+using Tally.Testing;
 
 namespace Tally.Query.Tests.Integration;
 
@@ -27,7 +28,7 @@ public sealed class QueryLimitTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var (grpc, http) = (FreePort(), FreePort());
+        var (grpc, http) = FreePorts.Two();
         var settings = new Dictionary<string, string?>
         {
             ["Tally:Host:GrpcPort"] = grpc.ToString(CultureInfo.InvariantCulture),
@@ -101,12 +102,5 @@ public sealed class QueryLimitTests : IAsyncLifetime
 
         Assert.Equal(StatusCode.InvalidArgument, e.StatusCode);
         Assert.Contains("1,001 characters long", e.Status.Detail, StringComparison.Ordinal);
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }
