@@ -81,6 +81,14 @@ public sealed class JwtTests : IClassFixture<JwtTests.Host>
     }
 
     [Fact]
+    public void Settings_AreBoundOnce_HoweverManyPartsOfTheHostAskForThem()
+    {
+        var options = (Microsoft.Extensions.Options.IOptions<AuthOptions>)_host.Tally.Services.GetService(typeof(Microsoft.Extensions.Options.IOptions<AuthOptions>))!;
+        Assert.Equal([JwtIssuer.Audience], options.Value.Jwt.Audiences);
+        Assert.Single(options.Value.Jwt.SigningKeyFiles);
+    }
+
+    [Fact]
     public async Task ExpiredToken_IsUnauthenticated_SayingWhen()
     {
         var token = _host.Issuer.Sign("u1", ["reader"], expires: DateTime.UtcNow.AddMinutes(-10));

@@ -56,8 +56,7 @@ public static class ServiceClientExtensions
         services.AddTallyTls();
         services.AddTallyLimits(); // the default deadline of every call (Tally:Limits:Deadlines)
         // Credentials on every call (the inbound caller's, or Tally:Auth:ServiceToken); AddTallyAuth registers the rest.
-        services.AddHttpContextAccessor();
-        services.AddOptions<AuthOptions>().BindConfiguration(AuthOptions.Section);
+        services.AddTallyAuthOptions();
         services.TryAddSingleton<OutgoingCredentialsInterceptor>();
         services.TryAddSingleton<ServiceChannels>();
         services.TryAddSingleton(sp =>

@@ -14,9 +14,7 @@ public static class SecurityServiceCollectionExtensions
     public static IServiceCollection AddTallyAuth(this IServiceCollection services)
     {
         ArgumentNullException.ThrowIfNull(services);
-        services.AddOptions<AuthOptions>().BindConfiguration(AuthOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<AuthOptions>, AuthOptionsValidator>());
-        services.AddHttpContextAccessor();
+        services.AddTallyAuthOptions();
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<AuthMetrics>();
         services.TryAddSingleton<CallerAuthenticator>();
@@ -25,6 +23,28 @@ public static class SecurityServiceCollectionExtensions
         services.TryAddSingleton<OutgoingCredentialsInterceptor>();
         return services;
     }
+
+    /// <summary>
+    /// Tally:Auth bound and validated once, however many times it is asked for (binding twice would append every list
+    /// entry twice), plus the HttpContext accessor that reads the inbound caller. Enough for service clients.
+    /// </summary>
+    public static IServiceCollection AddTallyAuthOptions(this IServiceCollection services)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        if (services.Any(d => d.ServiceType == typeof(AuthOptionsBound)))
+        {
+            return services;
+        }
+
+        services.AddSingleton<AuthOptionsBound>();
+        services.AddOptions<AuthOptions>().BindConfiguration(AuthOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<AuthOptions>, AuthOptionsValidator>());
+        services.AddHttpContextAccessor();
+        return services;
+    }
+
+    /// <summary>Marks that <see cref="AddTallyAuthOptions"/> ran.</summary>
+    private sealed class AuthOptionsBound;
 }
 
 /// <summary>Start-up checks of Tally:Auth with messages that name the setting.</summary>
