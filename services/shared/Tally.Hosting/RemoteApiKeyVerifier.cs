@@ -14,9 +14,6 @@ namespace Tally.Hosting;
 /// </summary>
 public sealed class RemoteApiKeyVerifier(AccessService.AccessServiceClient access, IOptions<AuthOptions> options, TimeProvider clock) : IApiKeyVerifier
 {
-    /// <summary>Trailer with which AuthenticateApiKey names why it refused a key (see the definitions service's AccessGrpcService).</summary>
-    public const string KeyRefusalTrailer = "tally-key-refused";
-
     private static readonly TimeSpan RefusalCache = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan LookupTimeout = TimeSpan.FromSeconds(5);
     private readonly ConcurrentDictionary<string, (AuthResult Result, DateTimeOffset Until)> _cache = new(StringComparer.Ordinal);
@@ -44,7 +41,7 @@ public sealed class RemoteApiKeyVerifier(AccessService.AccessServiceClient acces
             var key = response.Key;
             result = AuthResult.Ok(new CallerIdentity("key:" + key.KeyId, key.Name, key.Role, "api-key"));
         }
-        catch (RpcException e) when (e.Trailers.GetValue(KeyRefusalTrailer) is { } reason)
+        catch (RpcException e) when (e.Trailers.GetValue(KeyRefusal.Trailer) is { } reason)
         {
             // The definitions service refused the key itself; the reason is counted here the same way.
             result = e.StatusCode == StatusCode.PermissionDenied ? AuthResult.Denied(reason, e.Status.Detail) : AuthResult.Unauthenticated(reason, e.Status.Detail);

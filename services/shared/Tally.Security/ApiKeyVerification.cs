@@ -32,6 +32,15 @@ public sealed class UnavailableApiKeyVerifier : IApiKeyVerifier
         ValueTask.FromResult(AuthResult.Unavailable("This service cannot check API keys: it has no key store and no address for the definitions service."));
 }
 
+/// <summary>
+/// Trailer with which the definitions service's AuthenticateApiKey names why it refused a key, so that the asking service
+/// counts the refusal alike and can tell it from a refusal of its own service token.
+/// </summary>
+public static class KeyRefusal
+{
+    public const string Trailer = "tally-key-refused";
+}
+
 /// <summary>Standard messages, so that every service words a failure the same way.</summary>
 public static class AuthMessages
 {

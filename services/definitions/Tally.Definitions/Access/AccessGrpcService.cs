@@ -153,15 +153,9 @@ public sealed class AccessGrpcService(
     private static CallerIdentity Caller(ServerCallContext context) =>
         context.GetCaller() ?? throw new RpcException(new Status(StatusCode.Internal, "The call reached AccessService without an authenticated caller."));
 
-    /// <summary>
-    /// The key (not the asking service) was refused: the reason travels in the <see cref="KeyRefusalTrailer"/> trailer so
-    /// the asking service counts it alike and can tell it from a refusal of its own service token.
-    /// </summary>
+    /// <summary>The key (not the asking service) was refused: the reason travels in the <see cref="KeyRefusal.Trailer"/> trailer.</summary>
     private static RpcException KeyRefused(StatusCode status, string reason, string message) =>
-        new(new Status(status, message), new Metadata { { KeyRefusalTrailer, reason } });
-
-    /// <summary>Trailer naming why AuthenticateApiKey refused a key.</summary>
-    public const string KeyRefusalTrailer = "tally-key-refused";
+        new(new Status(status, message), new Metadata { { KeyRefusal.Trailer, reason } });
 
     private static RpcException Invalid(string message) => new(new Status(StatusCode.InvalidArgument, message));
 
