@@ -119,7 +119,7 @@ public sealed class DistributedTests(DistributedTally fx, ITestOutputHelper outp
     }
 
     [EndToEndFact]
-    public async Task NewSnapshot_ReachesEveryQueryProcess_TheRedisEntryAndTheOtherProcesssMemoryEntryAreBothEvicted()
+    public async Task NewSnapshotOfTheMetric_ReachesEveryQueryProcess_TheRedisEntryAndTheOtherProcesssMemoryEntryAreBothEvicted()
     {
         // query (Redis) and query-b (in-memory) each hold the answer. With one competing queue only one of them would
         // get the event; each has its own temporary queue, so both must evict.
@@ -132,8 +132,11 @@ public sealed class DistributedTests(DistributedTally fx, ITestOutputHelper outp
         Assert.Equal((ServedFrom.Types.Kind.Cache, ServedFrom.Types.Store.Redis), (inRedis.ServedFrom.Kind, inRedis.ServedFrom.Store));
         Assert.Equal((ServedFrom.Types.Kind.Cache, ServedFrom.Types.Store.Memory), (inMemory.ServedFrom.Kind, inMemory.ServedFrom.Store));
 
-        var ingested = await IngestNewDocumentAsync("A new snapshot: every cached answer may now be out of date.");
+        // A new snapshot with a figure of the metric the answer read: the answers that read it are out of date.
+        var ingested = await IngestNewDocumentAsync("In a test year ICE conducted 123,456 ERO removals in fiscal year 2031.");
         Assert.False(ingested.AlreadyExisted);
+        var linked = await fx.IngestionClient().ListFiguresAsync(new ListFiguresRequest { SnapshotId = ingested.Snapshot.Id }, deadline: Deadline);
+        Assert.Contains(linked.Figures, f => f.MetricId == "ice-removals" && f.Value == 123456d);
 
         var redisEvicted = await PollAsync(async () => !await fx.RedisDatabase.KeyExistsAsync(fx.KeyPrefix + inRedis.ServedFrom.CacheKey));
         var memoryEvicted = await PollAsync(async () => (await AskAsync(queryB, RemovalsQuestion)).ServedFrom.Kind == ServedFrom.Types.Kind.Computed);

@@ -37,6 +37,7 @@ public static class QueryServiceExtensions
 
         AddAnswerCache(builder);
         services.TryAddSingleton<VersionSource>();
+        services.TryAddSingleton<AnswerCacheEviction>();
         services.TryAddSingleton<AnswerGatherer>();
         services.TryAddSingleton<QueryMetrics>();
         services.TryAddSingleton<QueryEngine>();

@@ -39,7 +39,8 @@ public sealed class IngestDocumentTests
         Assert.Single(snapshots.Snapshots);
         var extracted = await host.Events.WaitForAsync<FiguresExtracted>(e => e.SnapshotId == first.Snapshot.Id);
         Assert.Equal(2, extracted.FigureCount);
-        await host.Events.WaitForAsync<SourceIngested>(e => e.SnapshotId == first.Snapshot.Id && e.IsNewSnapshot);
+        var announced = await host.Events.WaitForAsync<SourceIngested>(e => e.SnapshotId == first.Snapshot.Id && e.IsNewSnapshot);
+        Assert.Equal(extracted.MetricIds, announced.FigureMetricIds); // no catalog figure of this source is backed by it
         await host.Events.WaitForAsync<SourceIngested>(e => e.SnapshotId == first.Snapshot.Id && !e.IsNewSnapshot);
         Assert.Single(host.Events.Of<FiguresExtracted>(), e => e.SnapshotId == first.Snapshot.Id);
     }
@@ -277,5 +278,12 @@ public sealed class IngestDocumentTests
         var unreviewed = fromSeed.Figures.Where(f => f.ReviewState == ReviewState.Unreviewed).ToList();
         Assert.Equal(response.FigureCandidates, unreviewed.Count);
         Assert.DoesNotContain(unreviewed, u => reviewed.Any(r => r.Value == u.Value && r.ExtractedSentence.Contains(u.ValueText, StringComparison.Ordinal)));
+
+        // The event names exactly the metrics whose figures the snapshot added or now backs (the query evicts those).
+        var ingested = await host.Events.WaitForAsync<SourceIngested>(e => e.SnapshotId == response.Snapshot.Id && e.IsNewSnapshot);
+        var changed = fromSeed.Figures.Select(f => f.MetricId).Where(m => m.Length > 0).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal);
+        Assert.NotNull(ingested.FigureMetricIds);
+        Assert.NotEmpty(ingested.FigureMetricIds);
+        Assert.Equal(changed, ingested.FigureMetricIds);
     }
 }

@@ -88,8 +88,8 @@ public sealed class AnswerCacheTests
     public async Task MemoryCache_EvictByTag_DropsOnlyEntriesCarryingIt()
     {
         using var cache = NewCache();
-        await cache.SetAsync("a", Entry(), [CacheTags.Metric("ice-removals")], default);
-        await cache.SetAsync("b", Entry(), [CacheTags.Metric("trac-nta-dismissals")], default);
+        await cache.SetAsync("a", Entry(), 1, [CacheTags.Metric("ice-removals")], default);
+        await cache.SetAsync("b", Entry(), 1, [CacheTags.Metric("trac-nta-dismissals")], default);
 
         await cache.EvictAsync(CacheTags.Metric("ice-removals"), default);
 
@@ -100,11 +100,29 @@ public sealed class AnswerCacheTests
     }
 
     [Fact]
+    public async Task MemoryCache_EvictOlder_DropsOnlyEntriesOfOlderCatalogs()
+    {
+        using var cache = NewCache();
+        await cache.SetAsync("at-6", Entry(), 6, [CacheTags.Metric("ice-removals")], default);
+        await cache.SetAsync("at-7", Entry(), 7, [CacheTags.Metric("ice-removals")], default);
+        await cache.SetAsync("at-8", Entry(), 8, [], default);
+
+        await cache.EvictOlderAsync(IAnswerCache.AllTag, 7, default);
+
+        Assert.Null((await cache.GetAsync("at-6", default)).Answer);
+        Assert.NotNull((await cache.GetAsync("at-7", default)).Answer);
+        Assert.NotNull((await cache.GetAsync("at-8", default)).Answer);
+        await cache.EvictAsync(CacheTags.Metric("ice-removals"), default);
+        Assert.Null((await cache.GetAsync("at-7", default)).Answer);
+        Assert.NotNull((await cache.GetAsync("at-8", default)).Answer);
+    }
+
+    [Fact]
     public async Task MemoryCache_TagEvictedThenReused_NewEntriesSurvive()
     {
         using var cache = NewCache();
         await cache.EvictAsync(CacheTags.Metric("ice-removals"), default);
-        await cache.SetAsync("a", Entry(), [CacheTags.Metric("ice-removals")], default);
+        await cache.SetAsync("a", Entry(), 1, [CacheTags.Metric("ice-removals")], default);
 
         Assert.NotNull((await cache.GetAsync("a", default)).Answer);
     }
@@ -113,8 +131,8 @@ public sealed class AnswerCacheTests
     public async Task MemoryCache_IsBoundedBySize()
     {
         using var cache = NewCache(limit: 1024);
-        await cache.SetAsync("big", Entry(4096), [], default);
-        await cache.SetAsync("small", Entry(100), [], default);
+        await cache.SetAsync("big", Entry(4096), 1, [], default);
+        await cache.SetAsync("small", Entry(100), 1, [], default);
 
         Assert.Null((await cache.GetAsync("big", default)).Answer);
         Assert.NotNull((await cache.GetAsync("small", default)).Answer);

@@ -70,7 +70,7 @@ public sealed class RedisAnswerCacheTests
         using var podB = await StartedAsync(Server, prefix);
         Assert.True(podA.IsConnected && podB.IsConnected, $"not connected to {Server}");
 
-        await podA.SetAsync("k1", Entry("answer one"), [CacheTags.Metric("ice-removals")], default);
+        await podA.SetAsync("k1", Entry("answer one"), 1, [CacheTags.Metric("ice-removals")], default);
         var lookup = await podB.GetAsync("k1", default);
 
         Assert.False(lookup.Unavailable, lookup.UnavailableReason);
@@ -87,9 +87,9 @@ public sealed class RedisAnswerCacheTests
         var prefix = NewPrefix();
         using var podA = await StartedAsync(Server, prefix);
         using var podB = await StartedAsync(Server, prefix);
-        await podA.SetAsync("removals", Entry("r"), [CacheTags.Metric("ice-removals")], default);
-        await podA.SetAsync("both", Entry("b"), [CacheTags.Metric("ice-removals"), CacheTags.Dataset("ice-detention-stats")], default);
-        await podA.SetAsync("dismissals", Entry("d"), [CacheTags.Metric("trac-nta-dismissals")], default);
+        await podA.SetAsync("removals", Entry("r"), 1, [CacheTags.Metric("ice-removals")], default);
+        await podA.SetAsync("both", Entry("b"), 1, [CacheTags.Metric("ice-removals"), CacheTags.Dataset("ice-detention-stats")], default);
+        await podA.SetAsync("dismissals", Entry("d"), 1, [CacheTags.Metric("trac-nta-dismissals")], default);
 
         await podB.EvictAsync(CacheTags.Metric("ice-removals"), default);
 
@@ -97,10 +97,36 @@ public sealed class RedisAnswerCacheTests
         Assert.Null((await podA.GetAsync("both", default)).Answer);
         Assert.NotNull((await podA.GetAsync("dismissals", default)).Answer);
         using var redis = await ConnectionMultiplexer.ConnectAsync(Server);
-        Assert.False(await redis.GetDatabase().KeyExistsAsync(prefix + "tag:" + CacheTags.Metric("ice-removals")), "the evicted tag's index should be gone");
+        Assert.False(await redis.GetDatabase().KeyExistsAsync(prefix + "tagv:" + CacheTags.Metric("ice-removals")), "the evicted tag's index should be gone");
 
         await podB.EvictAsync(IAnswerCache.AllTag, default);
         Assert.Null((await podA.GetAsync("dismissals", default)).Answer);
+    }
+
+    [RedisFact]
+    public async Task EvictOlder_DropsOnlyEntriesOfOlderCatalogs_WhicheverInstanceWroteThem()
+    {
+        var prefix = NewPrefix();
+        using var podA = await StartedAsync(Server, prefix);
+        using var podB = await StartedAsync(Server, prefix);
+        await podA.SetAsync("at-6", Entry("six"), 6, [CacheTags.Metric("ice-removals")], default);
+        await podA.SetAsync("at-7", Entry("seven"), 7, [CacheTags.Metric("ice-removals")], default);
+        await podB.SetAsync("at-8", Entry("eight"), 8, [], default);
+
+        // Catalog 7's change event arrives after an answer at 7 (and one at 8) were cached: only the answer at 6 goes.
+        await podB.EvictOlderAsync(IAnswerCache.AllTag, 7, default);
+
+        Assert.Null((await podA.GetAsync("at-6", default)).Answer);
+        Assert.NotNull((await podA.GetAsync("at-7", default)).Answer);
+        Assert.NotNull((await podA.GetAsync("at-8", default)).Answer);
+        using var redis = await ConnectionMultiplexer.ConnectAsync(Server);
+        var all = await redis.GetDatabase().SortedSetRangeByScoreWithScoresAsync(prefix + "tagv:" + IAnswerCache.AllTag);
+        Assert.Equal([(prefix + "at-7", 7d), (prefix + "at-8", 8d)], all.Select(e => ((string)e.Element!, e.Score)).OrderBy(e => e.Item2));
+
+        // The other tags still index the survivors: evicting the metric whole drops the answer at 7 too.
+        await podA.EvictAsync(CacheTags.Metric("ice-removals"), default);
+        Assert.Null((await podB.GetAsync("at-7", default)).Answer);
+        Assert.NotNull((await podB.GetAsync("at-8", default)).Answer);
     }
 
     [RedisFact]
@@ -108,12 +134,12 @@ public sealed class RedisAnswerCacheTests
     {
         var prefix = NewPrefix();
         using var cache = await StartedAsync(Server, prefix, o => o.Ttl = TimeSpan.FromMilliseconds(400));
-        await cache.SetAsync("short", Entry("s"), [CacheTags.Metric("ice-removals")], default);
+        await cache.SetAsync("short", Entry("s"), 1, [CacheTags.Metric("ice-removals")], default);
         using var redis = await ConnectionMultiplexer.ConnectAsync(Server);
         var db = redis.GetDatabase();
 
         var ttl = await db.KeyTimeToLiveAsync(prefix + "short");
-        var tagTtl = await db.KeyTimeToLiveAsync(prefix + "tag:" + CacheTags.Metric("ice-removals"));
+        var tagTtl = await db.KeyTimeToLiveAsync(prefix + "tagv:" + CacheTags.Metric("ice-removals"));
         Assert.True(ttl is { } t && t > TimeSpan.Zero && t <= TimeSpan.FromMilliseconds(400), $"answer TTL {ttl}");
         Assert.True(tagTtl is { } tt && tt > TimeSpan.Zero && tt <= TimeSpan.FromMilliseconds(400), $"tag index TTL {tagTtl}");
 
@@ -145,7 +171,7 @@ public sealed class RedisAnswerCacheTests
         await cache.StartAsync(CancellationToken.None).WaitAsync(Bound);
 
         var lookup = await cache.GetAsync("k", default).AsTask().WaitAsync(Bound);
-        await cache.SetAsync("k", Entry("x"), [], default).AsTask().WaitAsync(Bound);
+        await cache.SetAsync("k", Entry("x"), 1, [], default).AsTask().WaitAsync(Bound);
 
         Assert.True(lookup.Unavailable);
         Assert.Null(lookup.Answer);
@@ -178,7 +204,7 @@ public sealed class RedisAnswerCacheTests
             o.BreakAfter = 1;
             o.BreakDuration = TimeSpan.FromMilliseconds(300);
         });
-        await cache.SetAsync("k", Entry("before"), [], default);
+        await cache.SetAsync("k", Entry("before"), 1, [], default);
         Assert.NotNull((await cache.GetAsync("k", default)).Answer);
 
         redis.Freeze();
@@ -189,7 +215,7 @@ public sealed class RedisAnswerCacheTests
             Assert.Contains("timed out", frozen.UnavailableReason, StringComparison.Ordinal);
             var again = await cache.GetAsync("k", default).AsTask().WaitAsync(Bound); // breaker open: no wait at all
             Assert.True(again.Unavailable);
-            await cache.SetAsync("k2", Entry("during"), [], default).AsTask().WaitAsync(Bound);
+            await cache.SetAsync("k2", Entry("during"), 1, [], default).AsTask().WaitAsync(Bound);
         }
         finally
         {

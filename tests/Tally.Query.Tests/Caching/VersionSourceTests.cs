@@ -49,6 +49,22 @@ public sealed class VersionSourceTests
     }
 
     [Fact]
+    public async Task SawANewerCatalog_TheHeldStampIsForgotten_AnOlderOrEqualOneKeepsIt()
+    {
+        var (source, peer, _) = Build(MaxAge);
+        await source.GetAsync(CancellationToken.None);
+        peer.CatalogVersion = 8;
+
+        source.Saw(7); // what the stamp already says: nothing to learn
+        Assert.Equal(7, (await source.GetAsync(CancellationToken.None)).CatalogVersion);
+        Assert.Equal(1, peer.Reads);
+
+        source.Saw(8); // an answer resolved at 8 before the change's event arrived
+        Assert.Equal(8, (await source.GetAsync(CancellationToken.None)).CatalogVersion);
+        Assert.Equal(2, peer.Reads);
+    }
+
+    [Fact]
     public async Task PastHalfTheAge_RequestKeepsTheStampAndARereadStartsBehindIt()
     {
         var (source, peer, clock) = Build(MaxAge);
@@ -146,7 +162,7 @@ public sealed class VersionSourceTests
         Assert.Equal("2023-09-30", stamp.DataVersions["ice-book-outs"]);
     }
 
-    private static (VersionSource Source, VersionPeer Peer, ManualClock Clock) Build(TimeSpan maxAge)
+    internal static (VersionSource Source, VersionPeer Peer, ManualClock Clock) Build(TimeSpan maxAge)
     {
         var peer = new VersionPeer();
         var clock = new ManualClock();
@@ -176,7 +192,7 @@ public sealed class VersionSourceTests
     }
 
     /// <summary>A clock the test moves by hand.</summary>
-    private sealed class ManualClock : TimeProvider
+    internal sealed class ManualClock : TimeProvider
     {
         private DateTimeOffset _now = new(2026, 11, 22, 12, 0, 0, TimeSpan.Zero);
 
@@ -189,7 +205,7 @@ public sealed class VersionSourceTests
     /// Stands in for the definitions and ingestion services' version reads (ListMetrics, ListDatasets): what they say,
     /// how often they were asked, and a gate to hold a read in flight.
     /// </summary>
-    private sealed class VersionPeer : CallInvoker
+    internal sealed class VersionPeer : CallInvoker
     {
         private int _reads;
         private int _started;

@@ -199,6 +199,7 @@ internal sealed class DatasetSnapshots(
             MediaType = MediaTypeOf(format),
             Vintage = header.Vintage.Trim(),
             IsNewSnapshot = true,
+            FigureMetricIds = [], // a dataset's rows are no figures; DatasetLoaded names the dataset
             ActorSubject = callers.Current.Subject,
             ActorName = callers.Current.Name,
         }, ct);

@@ -166,7 +166,9 @@ internal sealed partial class DocumentIngestor(
             }
 
             response.FigureCandidates = await FigureStore.InsertExtractedAsync(tx, extractedFigures, ct);
-            await FigureStore.AttachCatalogFiguresAsync(tx, source.Id, id, cited.CitationIds, ct);
+            var attached = await FigureStore.AttachCatalogFiguresAsync(tx, source.Id, id, cited.CitationIds, ct);
+            var figureMetricIds = (response.FigureCandidates > 0 ? metricIds : []).Concat(attached)
+                .Where(m => m.Length > 0).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
             var actor = callers.Current;
             await outbox.AddAsync(tx, new SourceIngested
             {
@@ -182,6 +184,7 @@ internal sealed partial class DocumentIngestor(
                 Vintage = row.Vintage,
                 IsNewSnapshot = true,
                 PreviousSnapshotId = previous ?? "",
+                FigureMetricIds = figureMetricIds,
             }, ct);
             if (response.FigureCandidates > 0)
             {

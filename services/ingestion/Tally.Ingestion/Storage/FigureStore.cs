@@ -115,24 +115,27 @@ internal sealed class FigureStore(ServiceDatabase db)
 
         await using var connection = await db.OpenAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
-        var count = await AttachCatalogFiguresAsync(tx, sourceId, snapshotId, foundCitationIds, ct);
+        var attached = await AttachCatalogFiguresAsync(tx, sourceId, snapshotId, foundCitationIds, ct);
         await tx.CommitAsync(ct);
-        return count;
+        return attached.Count;
     }
 
-    /// <summary>As <see cref="AttachCatalogFiguresAsync(string, string, IReadOnlySet{string}, CancellationToken)"/>, inside the caller's transaction.</summary>
-    public static async Task<int> AttachCatalogFiguresAsync(DbTransaction tx, string sourceId, string snapshotId, IReadOnlySet<string> foundCitationIds, CancellationToken ct)
+    /// <summary>
+    /// As <see cref="AttachCatalogFiguresAsync(string, string, IReadOnlySet{string}, CancellationToken)"/>, inside the
+    /// caller's transaction; returns the metric of each figure it attached.
+    /// </summary>
+    public static async Task<IReadOnlyList<string>> AttachCatalogFiguresAsync(DbTransaction tx, string sourceId, string snapshotId, IReadOnlySet<string> foundCitationIds, CancellationToken ct)
     {
         if (foundCitationIds.Count == 0)
         {
-            return 0;
+            return [];
         }
 
         var connection = tx.Connection!;
         var rows = await connection.QueryAsync<(string Id, byte[] Figure)>(new CommandDefinition(
             "SELECT id, figure FROM figures WHERE origin = @CatalogOrigin AND source_id = @sourceId AND snapshot_id = ''",
             new { CatalogOrigin, sourceId }, tx, cancellationToken: ct));
-        var count = 0;
+        var attached = new List<string>();
         foreach (var (id, bytes) in rows)
         {
             var figure = Figure.Parser.ParseFrom(bytes);
@@ -144,12 +147,15 @@ internal sealed class FigureStore(ServiceDatabase db)
 
             figure.SnapshotId = snapshotId;
             found.ForEach(c => c.SnapshotId = snapshotId);
-            count += await connection.ExecuteAsync(new CommandDefinition(
+            if (await connection.ExecuteAsync(new CommandDefinition(
                 "UPDATE figures SET snapshot_id = @snapshotId, figure = @bytes WHERE id = @id AND snapshot_id = ''",
-                new { snapshotId, bytes = figure.ToByteArray(), id }, tx, cancellationToken: ct));
+                new { snapshotId, bytes = figure.ToByteArray(), id }, tx, cancellationToken: ct)) > 0)
+            {
+                attached.Add(figure.MetricId);
+            }
         }
 
-        return count;
+        return attached;
     }
 
     /// <summary>A page of figures ordered by metric id, period start, recorded_at (then id, for stable paging).</summary>

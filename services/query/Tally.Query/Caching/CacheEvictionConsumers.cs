@@ -8,65 +8,93 @@ using Tally.Contracts.Events;
 
 namespace Tally.Query.Caching;
 
-/// <summary>A metric definition changed: the catalog version moved on, so every cached answer is unreachable; free them.</summary>
-public sealed partial class AnswerCacheMetricDefinitionChangedConsumer(IAnswerCache cache, VersionSource versions, ILogger<AnswerCacheMetricDefinitionChangedConsumer> logger)
-    : IConsumer<MetricDefinitionChanged>
-{
-    public async Task Consume(ConsumeContext<MetricDefinitionChanged> context)
-    {
-        ArgumentNullException.ThrowIfNull(context);
-        versions.Invalidate();
-        await cache.EvictAsync(IAnswerCache.AllTag, context.CancellationToken);
-        LogEvicted(logger, context.Message.MetricId, context.Message.Version, context.Message.CatalogVersion);
-    }
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "Answer cache cleared: metric {MetricId} is now version {Version} (catalog version {CatalogVersion})")]
-    private static partial void LogEvicted(ILogger logger, string metricId, int version, int catalogVersion);
-}
-
 /// <summary>
-/// A document snapshot was stored: figures extracted from it carry no version, so answers may change. When the
-/// snapshot is new, drop every cached answer (FiguresExtracted narrows this when it names the metrics).
+/// What each bus event frees in the answer cache. Events arrive after the change they announce, possibly after an
+/// answer computed from the changed state was cached, so each rule frees only what the change can have made stale.
 /// </summary>
-public sealed class AnswerCacheSourceIngestedConsumer(IAnswerCache cache) : IConsumer<SourceIngested>
+public sealed partial class AnswerCacheEviction(IAnswerCache cache, VersionSource versions, ILogger<AnswerCacheEviction> logger)
 {
-    public async Task Consume(ConsumeContext<SourceIngested> context)
+    /// <summary>
+    /// A metric definition changed: answers cached at an older catalog version are unreachable (the version is in their
+    /// keys); free those. Answers already computed at the new catalog version stay.
+    /// </summary>
+    public async Task DefinitionChangedAsync(MetricDefinitionChanged change, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(context);
-        if (context.Message.IsNewSnapshot)
-        {
-            await cache.EvictAsync(IAnswerCache.AllTag, context.CancellationToken);
-        }
+        ArgumentNullException.ThrowIfNull(change);
+        versions.Invalidate();
+        await cache.EvictOlderAsync(IAnswerCache.AllTag, change.CatalogVersion, cancellationToken);
+        LogEvicted(logger, change.CatalogVersion, change.MetricId, change.Version);
     }
-}
 
-/// <summary>Figures were extracted: drop answers that read the metrics they were linked to (all answers when none were named).</summary>
-public sealed class AnswerCacheFiguresExtractedConsumer(IAnswerCache cache) : IConsumer<FiguresExtracted>
-{
-    public async Task Consume(ConsumeContext<FiguresExtracted> context)
+    /// <summary>
+    /// A snapshot was stored: the figures it added or now backs carry no version, so answers that read those metrics are
+    /// freed. An event from an older publisher does not name them: then every cached answer is freed.
+    /// </summary>
+    public async Task SourceIngestedAsync(SourceIngested ingested, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(context);
-        if (context.Message.MetricIds.Count == 0)
+        ArgumentNullException.ThrowIfNull(ingested);
+        if (!ingested.IsNewSnapshot)
         {
-            await cache.EvictAsync(IAnswerCache.AllTag, context.CancellationToken);
             return;
         }
 
-        foreach (var metricId in context.Message.MetricIds)
+        if (ingested.FigureMetricIds is not { } metricIds)
         {
-            await cache.EvictAsync(CacheTags.Metric(metricId), context.CancellationToken);
+            await cache.EvictAsync(IAnswerCache.AllTag, cancellationToken);
+            return;
+        }
+
+        await EvictMetricsAsync(metricIds, cancellationToken);
+    }
+
+    /// <summary>Figures were extracted: free answers that read the metrics they were linked to (figures linked to no metric are in no answer).</summary>
+    public Task FiguresExtractedAsync(FiguresExtracted extracted, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(extracted);
+        return EvictMetricsAsync(extracted.MetricIds, cancellationToken);
+    }
+
+    /// <summary>A dataset gained vintages: its version is in every key that read it; free those entries and refresh versions.</summary>
+    public async Task DatasetLoadedAsync(DatasetLoaded loaded, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(loaded);
+        versions.Invalidate();
+        await cache.EvictAsync(CacheTags.Dataset(loaded.DatasetId), cancellationToken);
+        await cache.EvictAsync(CacheTags.Dataset(loaded.DatasetName), cancellationToken);
+    }
+
+    private async Task EvictMetricsAsync(IEnumerable<string> metricIds, CancellationToken cancellationToken)
+    {
+        foreach (var metricId in metricIds.Where(m => m.Length > 0).Distinct(StringComparer.Ordinal))
+        {
+            await cache.EvictAsync(CacheTags.Metric(metricId), cancellationToken);
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Answer cache: answers older than catalog version {CatalogVersion} freed (metric {MetricId} is now version {Version})")]
+    private static partial void LogEvicted(ILogger logger, int catalogVersion, string metricId, int version);
 }
 
-/// <summary>A dataset gained vintages: its version is in every key that read it; free those entries and refresh versions.</summary>
-public sealed class AnswerCacheDatasetLoadedConsumer(IAnswerCache cache, VersionSource versions) : IConsumer<DatasetLoaded>
+public sealed class AnswerCacheMetricDefinitionChangedConsumer(AnswerCacheEviction eviction) : IConsumer<MetricDefinitionChanged>
 {
-    public async Task Consume(ConsumeContext<DatasetLoaded> context)
-    {
-        ArgumentNullException.ThrowIfNull(context);
-        versions.Invalidate();
-        await cache.EvictAsync(CacheTags.Dataset(context.Message.DatasetId), context.CancellationToken);
-        await cache.EvictAsync(CacheTags.Dataset(context.Message.DatasetName), context.CancellationToken);
-    }
+    public Task Consume(ConsumeContext<MetricDefinitionChanged> context) =>
+        eviction.DefinitionChangedAsync((context ?? throw new ArgumentNullException(nameof(context))).Message, context.CancellationToken);
+}
+
+public sealed class AnswerCacheSourceIngestedConsumer(AnswerCacheEviction eviction) : IConsumer<SourceIngested>
+{
+    public Task Consume(ConsumeContext<SourceIngested> context) =>
+        eviction.SourceIngestedAsync((context ?? throw new ArgumentNullException(nameof(context))).Message, context.CancellationToken);
+}
+
+public sealed class AnswerCacheFiguresExtractedConsumer(AnswerCacheEviction eviction) : IConsumer<FiguresExtracted>
+{
+    public Task Consume(ConsumeContext<FiguresExtracted> context) =>
+        eviction.FiguresExtractedAsync((context ?? throw new ArgumentNullException(nameof(context))).Message, context.CancellationToken);
+}
+
+public sealed class AnswerCacheDatasetLoadedConsumer(AnswerCacheEviction eviction) : IConsumer<DatasetLoaded>
+{
+    public Task Consume(ConsumeContext<DatasetLoaded> context) =>
+        eviction.DatasetLoadedAsync((context ?? throw new ArgumentNullException(nameof(context))).Message, context.CancellationToken);
 }

@@ -24,6 +24,11 @@ public readonly record struct CacheLookup(CachedAnswer? Answer, string? Unavaila
 /// for an outage and must not make the caller wait long: an unreadable cache is <see cref="CacheLookup.Bypassed"/>,
 /// a failing Set is ignored (the answer is computed either way). Eviction may throw, so that the bus retries the
 /// event that asked for it.
+/// <para>
+/// Every entry is stored with the catalog version it was computed at, so a definition change can free only the entries
+/// of older catalogs (<see cref="EvictOlderAsync"/>): an answer computed from the new catalog before the event arrived
+/// stays, whatever the order in which the event and the answer reach the cache.
+/// </para>
 /// </summary>
 public interface IAnswerCache
 {
@@ -35,11 +40,15 @@ public interface IAnswerCache
 
     ValueTask<CacheLookup> GetAsync(string key, CancellationToken cancellationToken);
 
+    /// <param name="catalogVersion">The catalog version the answer was computed at.</param>
     /// <param name="tags">What the answer depends on: "metric:&lt;id&gt;", "dataset:&lt;id&gt;" (AllTag is implied).</param>
-    ValueTask SetAsync(string key, CachedAnswer answer, IReadOnlyCollection<string> tags, CancellationToken cancellationToken);
+    ValueTask SetAsync(string key, CachedAnswer answer, int catalogVersion, IReadOnlyCollection<string> tags, CancellationToken cancellationToken);
 
-    /// <summary>Drops every entry carrying <paramref name="tag"/>.</summary>
+    /// <summary>Drops every entry carrying <paramref name="tag"/>, whatever its catalog version.</summary>
     ValueTask EvictAsync(string tag, CancellationToken cancellationToken);
+
+    /// <summary>Drops the entries carrying <paramref name="tag"/> that were computed at a catalog version below <paramref name="catalogVersion"/>.</summary>
+    ValueTask EvictOlderAsync(string tag, int catalogVersion, CancellationToken cancellationToken);
 }
 
 /// <summary>Cache tags.</summary>

@@ -7,13 +7,14 @@ namespace Tally.Query.Caching;
 
 /// <summary>
 /// In-process answer cache over <see cref="MemoryCache"/>, bounded by total payload bytes, with a lifetime per entry
-/// and eviction by tag (each tag is a cancellation token the entries it covers expire on).
+/// and eviction by tag: each (tag, catalog version) pair is a cancellation token the entries it covers expire on, so a
+/// tag can be evicted whole or only below a catalog version.
 /// </summary>
 public sealed class MemoryAnswerCache : IAnswerCache, IDisposable
 {
     private readonly MemoryCache _cache;
     private readonly TimeSpan _lifetime;
-    private readonly ConcurrentDictionary<string, CancellationTokenSource> _tags = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<(string Tag, int CatalogVersion), CancellationTokenSource> _tags = new();
 
     public MemoryAnswerCache(IOptions<QueryOptions> options)
     {
@@ -31,7 +32,7 @@ public sealed class MemoryAnswerCache : IAnswerCache, IDisposable
     public ValueTask<CacheLookup> GetAsync(string key, CancellationToken cancellationToken) =>
         ValueTask.FromResult(_cache.TryGetValue(key, out CachedAnswer? answer) && answer is not null ? CacheLookup.Hit(answer) : CacheLookup.Miss);
 
-    public ValueTask SetAsync(string key, CachedAnswer answer, IReadOnlyCollection<string> tags, CancellationToken cancellationToken)
+    public ValueTask SetAsync(string key, CachedAnswer answer, int catalogVersion, IReadOnlyCollection<string> tags, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(answer);
         ArgumentNullException.ThrowIfNull(tags);
@@ -42,24 +43,31 @@ public sealed class MemoryAnswerCache : IAnswerCache, IDisposable
         };
         foreach (var tag in tags.Append(IAnswerCache.AllTag).Distinct(StringComparer.Ordinal))
         {
-            entry.ExpirationTokens.Add(new CancellationChangeToken(TokenFor(tag).Token));
+            entry.ExpirationTokens.Add(new CancellationChangeToken(TokenFor(tag, catalogVersion).Token));
         }
 
         _cache.Set(key, answer, entry);
         return ValueTask.CompletedTask;
     }
 
-    public ValueTask EvictAsync(string tag, CancellationToken cancellationToken)
+    public ValueTask EvictAsync(string tag, CancellationToken cancellationToken) => EvictOlderAsync(tag, int.MaxValue, cancellationToken);
+
+    public ValueTask EvictOlderAsync(string tag, int catalogVersion, CancellationToken cancellationToken)
     {
-        if (_tags.TryRemove(tag, out var source))
+        ArgumentException.ThrowIfNullOrEmpty(tag);
+        var evicted = false;
+        foreach (var held in _tags.Keys.Where(k => k.CatalogVersion < catalogVersion && string.Equals(k.Tag, tag, StringComparison.Ordinal)))
         {
-            source.Cancel();
-            source.Dispose();
+            if (_tags.TryRemove(held, out var source))
+            {
+                source.Cancel(); // not disposed: a concurrent Set may still read its token (cancelled: the entry expires at once)
+                evicted = true;
+            }
         }
 
-        if (tag == IAnswerCache.AllTag)
+        if (evicted && tag == IAnswerCache.AllTag)
         {
-            _cache.Compact(1.0);
+            _cache.Compact(0); // expired entries leave now, not at the next access
         }
 
         return ValueTask.CompletedTask;
@@ -74,5 +82,5 @@ public sealed class MemoryAnswerCache : IAnswerCache, IDisposable
         }
     }
 
-    private CancellationTokenSource TokenFor(string tag) => _tags.GetOrAdd(tag, _ => new CancellationTokenSource());
+    private CancellationTokenSource TokenFor(string tag, int catalogVersion) => _tags.GetOrAdd((tag, catalogVersion), _ => new CancellationTokenSource());
 }

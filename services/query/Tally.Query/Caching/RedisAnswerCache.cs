@@ -10,8 +10,9 @@ namespace Tally.Query.Caching;
 /// The answer cache in Redis, shared by every query process (StackExchange.Redis 1.2.6, one multiplexer per process).
 /// <list type="bullet">
 /// <item>An answer is one string value at KeyPrefix + key (a version byte, the computation time, the protobuf bytes), with
-/// the TTL <see cref="AnswerCacheOptions.Ttl"/>. Each tag is a Redis set of the keys carrying it (KeyPrefix + "tag:" + tag),
-/// so evicting a tag in one process frees the entries every process wrote. Both are written by one Lua script (atomic).</item>
+/// the TTL <see cref="AnswerCacheOptions.Ttl"/>. Each tag is a sorted set of the keys carrying it, scored by the catalog
+/// version each was computed at (KeyPrefix + "tagv:" + tag), so evicting a tag in one process frees the entries every
+/// process wrote, whole or only below a catalog version. Both are written by one Lua script (atomic).</item>
 /// <item>The request path never waits longer than <see cref="AnswerCacheOptions.Timeout"/>: while the multiplexer is still
 /// connecting or reconnecting (it does so on its own, in the background), or for <see cref="AnswerCacheOptions.BreakDuration"/>
 /// after a timeout or error, reads are bypassed at once and writes skipped.</item>
@@ -21,23 +22,24 @@ namespace Tally.Query.Caching;
 /// </summary>
 public sealed partial class RedisAnswerCache : IAnswerCache, IHostedService, IDisposable
 {
-    // KEYS[1] = answer key, KEYS[2..n] = tag sets; ARGV[1] = value, ARGV[2] = TTL in ms.
+    // KEYS[1] = answer key, KEYS[2..n] = tag indexes; ARGV[1] = value, ARGV[2] = TTL in ms, ARGV[3] = catalog version.
     private const string SetScript = """
         redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
         for i = 2, #KEYS do
-          redis.call('SADD', KEYS[i], KEYS[1])
+          redis.call('ZADD', KEYS[i], ARGV[3], KEYS[1])
           redis.call('PEXPIRE', KEYS[i], ARGV[2])
         end
         return #KEYS - 1
         """;
 
-    // KEYS[1] = tag set. Deletes its members (in chunks: unpack has a stack limit) and the set; returns how many.
+    // KEYS[1] = tag index; ARGV[1] = highest score to evict ("+inf", or "(N" for below N). Deletes those members (in
+    // chunks: unpack has a stack limit) and removes them from the index; returns how many.
     private const string EvictScript = """
-        local keys = redis.call('SMEMBERS', KEYS[1])
+        local keys = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1])
         for i = 1, #keys, 1000 do
           redis.call('DEL', unpack(keys, i, math.min(i + 999, #keys)))
         end
-        redis.call('DEL', KEYS[1])
+        redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[1])
         return #keys
         """;
 
@@ -181,7 +183,7 @@ public sealed partial class RedisAnswerCache : IAnswerCache, IHostedService, IDi
         }
     }
 
-    public async ValueTask SetAsync(string key, CachedAnswer answer, IReadOnlyCollection<string> tags, CancellationToken cancellationToken)
+    public async ValueTask SetAsync(string key, CachedAnswer answer, int catalogVersion, IReadOnlyCollection<string> tags, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(answer);
         ArgumentNullException.ThrowIfNull(tags);
@@ -192,7 +194,7 @@ public sealed partial class RedisAnswerCache : IAnswerCache, IHostedService, IDi
 
         var keys = new List<RedisKey> { _options.KeyPrefix + key };
         keys.AddRange(tags.Append(IAnswerCache.AllTag).Distinct(StringComparer.Ordinal).Select(TagKey));
-        var write = db.ScriptEvaluateAsync(SetScript, [.. keys], [Encode(answer), (long)Math.Ceiling(_options.Ttl.TotalMilliseconds)]);
+        var write = db.ScriptEvaluateAsync(SetScript, [.. keys], [Encode(answer), (long)Math.Ceiling(_options.Ttl.TotalMilliseconds), catalogVersion]);
         try
         {
             await write.WaitAsync(_options.Timeout, _clock, cancellationToken).ConfigureAwait(false);
@@ -205,8 +207,14 @@ public sealed partial class RedisAnswerCache : IAnswerCache, IHostedService, IDi
         }
     }
 
-    /// <summary>Deletes every answer in the tag's set, and the set. Throws when Redis cannot be reached in time (the bus retries).</summary>
-    public async ValueTask EvictAsync(string tag, CancellationToken cancellationToken)
+    /// <summary>Deletes every answer in the tag's index, and the index. Throws when Redis cannot be reached in time (the bus retries).</summary>
+    public ValueTask EvictAsync(string tag, CancellationToken cancellationToken) => EvictAsync(tag, "+inf", cancellationToken);
+
+    /// <summary>Deletes the answers in the tag's index computed below <paramref name="catalogVersion"/>. Throws as <see cref="EvictAsync(string, CancellationToken)"/>.</summary>
+    public ValueTask EvictOlderAsync(string tag, int catalogVersion, CancellationToken cancellationToken) =>
+        EvictAsync(tag, "(" + catalogVersion.ToString(System.Globalization.CultureInfo.InvariantCulture), cancellationToken);
+
+    private async ValueTask EvictAsync(string tag, string maxScore, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrEmpty(tag);
         var multiplexer = _multiplexer;
@@ -227,7 +235,7 @@ public sealed partial class RedisAnswerCache : IAnswerCache, IHostedService, IDi
             throw new AnswerCacheUnavailableException($"Redis at {Endpoints} is not connected; evicting '{tag}' failed and will be retried.");
         }
 
-        var evict = multiplexer.GetDatabase().ScriptEvaluateAsync(EvictScript, [TagKey(tag)]);
+        var evict = multiplexer.GetDatabase().ScriptEvaluateAsync(EvictScript, [TagKey(tag)], [maxScore]);
         try
         {
             var deleted = (long)await evict.WaitAsync(_options.EvictionTimeout, _clock, cancellationToken).ConfigureAwait(false);
@@ -242,7 +250,8 @@ public sealed partial class RedisAnswerCache : IAnswerCache, IHostedService, IDi
 
     // ---- helpers -----------------------------------------------------------------------------------------------
 
-    private RedisKey TagKey(string tag) => _options.KeyPrefix + "tag:" + tag;
+    // "tagv:", not the "tag:" plain sets of earlier versions: a sorted set under an old set's name would be WRONGTYPE.
+    private RedisKey TagKey(string tag) => _options.KeyPrefix + "tagv:" + tag;
 
     /// <summary>The database to use now, or null (and why) when Redis must not be asked.</summary>
     private IDatabase? Database(out string reason)

@@ -42,6 +42,22 @@ public sealed class VersionSource(
         }
     }
 
+    /// <summary>
+    /// Something was read at <paramref name="catalogVersion"/> (an answer's resolution): a held stamp naming an older
+    /// catalog is forgotten, as if its event had arrived, and so is a read that may have begun before that catalog.
+    /// </summary>
+    public void Saw(int catalogVersion)
+    {
+        lock (_gate)
+        {
+            if (_last is null || _last.Stamp.CatalogVersion < catalogVersion)
+            {
+                _generation++;
+                _last = null;
+            }
+        }
+    }
+
     /// <summary>How many times the versions were read from the other services (for tests and diagnostics).</summary>
     public long Reads => Interlocked.Read(ref _reads);
 

@@ -30,7 +30,7 @@ public sealed partial class QueryEngine(
     TimeProvider clock,
     ILogger<QueryEngine> logger)
 {
-    private readonly SingleFlight<CachedAnswer> _flights = new();
+    private readonly SingleFlight<Flight> _flights = new();
 
     private DateOnly Today => DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime);
 
@@ -238,6 +238,9 @@ public sealed partial class QueryEngine(
 
     private sealed record Computed<T>(T Message, int CatalogVersion, IReadOnlyCollection<string> Tags);
 
+    /// <summary>What one shared computation produced: the answer, the catalog version it read, the versions and key it is cached under.</summary>
+    private sealed record Flight(CachedAnswer Answer, int CatalogVersion, VersionStamp Stamp, string Key);
+
     private async Task<(T Message, ServedFrom Served)> CachedAsync<T>(
         string rpc, IMessage keyRequest, bool skipCache, MessageParser<T> parser, Func<CancellationToken, Task<Computed<T>>> compute, CancellationToken cancellationToken)
         where T : IMessage<T>
@@ -284,8 +287,7 @@ public sealed partial class QueryEngine(
         }
 
         metrics.Cache(skipCache || lookup.Unavailable ? "bypass" : "miss");
-        var catalogVersion = stamp.CatalogVersion;
-        var entry = await _flights.RunAsync(key, async () =>
+        var flight = await _flights.RunAsync(key, async () =>
         {
             // Shared by every caller of this key: not bounded by the first caller's deadline, nor cancelled by it.
             InboundCall.Detach();
@@ -295,18 +297,40 @@ public sealed partial class QueryEngine(
                 computed = await compute(CancellationToken.None);
             }
 
-            catalogVersion = computed.CatalogVersion;
             var cached = new CachedAnswer(computed.Message.ToByteArray(), clock.GetUtcNow());
-            if (computed.CatalogVersion == stamp.CatalogVersion)
+            var (keptStamp, keptKey) = computed.CatalogVersion > stamp.CatalogVersion
+                ? await CurrentKeyAsync(rpc, keyRequest, computed.CatalogVersion)
+                : (stamp, key);
+            if (keptKey.Length > 0 && computed.CatalogVersion == keptStamp.CatalogVersion)
             {
-                await SafeSetAsync(key, cached, computed.Tags);
+                await SafeSetAsync(keptKey, cached, computed.CatalogVersion, computed.Tags);
             }
 
-            return cached;
+            return new Flight(cached, computed.CatalogVersion, keptStamp, keptKey.Length > 0 ? keptKey : key);
         }, cancellationToken, out _);
-        var served = Served(ServedFrom.Types.Kind.Computed, catalogVersion, stamp, entry.ComputedAt, key);
+        var served = Served(ServedFrom.Types.Kind.Computed, flight.CatalogVersion, flight.Stamp, flight.Answer.ComputedAt, flight.Key);
         served.CacheBypassed = lookup.Unavailable;
-        return (parser.ParseFrom(entry.Payload), served);
+        return (parser.ParseFrom(flight.Answer.Payload), served);
+    }
+
+    /// <summary>
+    /// The answer was computed from a newer catalog than the held version stamp names: the event announcing the change
+    /// has not arrived yet. Forget the stamp and read the versions again, so the answer is kept under the key the next
+    /// request will look up (empty when the versions cannot be read now, or have moved on again).
+    /// </summary>
+    private async Task<(VersionStamp Stamp, string Key)> CurrentKeyAsync(string rpc, IMessage keyRequest, int catalogVersion)
+    {
+        versions.Saw(catalogVersion);
+        try
+        {
+            var fresh = await versions.GetAsync(CancellationToken.None);
+            return fresh.CatalogVersion == catalogVersion ? (fresh, AnswerCacheKey.For(rpc, keyRequest, fresh)) : (fresh, string.Empty);
+        }
+        catch (RpcException e) when (e.StatusCode != StatusCode.Cancelled)
+        {
+            LogVersionsUnavailable(logger, e.StatusCode, e.Status.Detail);
+            return (new VersionStamp(0, new Dictionary<string, string>()), string.Empty);
+        }
     }
 
     private static ServedFrom Served(ServedFrom.Types.Kind kind, int catalogVersion, VersionStamp? stamp, DateTimeOffset computedAt, string key)
@@ -333,11 +357,11 @@ public sealed partial class QueryEngine(
         }
     }
 
-    private async Task SafeSetAsync(string key, CachedAnswer answer, IReadOnlyCollection<string> tags)
+    private async Task SafeSetAsync(string key, CachedAnswer answer, int catalogVersion, IReadOnlyCollection<string> tags)
     {
         try
         {
-            await cache.SetAsync(key, answer, tags, CancellationToken.None);
+            await cache.SetAsync(key, answer, catalogVersion, tags, CancellationToken.None);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {

@@ -35,4 +35,11 @@ public sealed record SourceIngested
 
     /// <summary>Display name of whoever made the change, for the audit trail; empty from older publishers.</summary>
     public string ActorName { get; init; } = "";
+
+    /// <summary>
+    /// Metrics whose stored figures this snapshot added or changed (extracted figures linked to a metric, catalog figures
+    /// it now backs), distinct; empty when it changed none (a dataset's file, a document with no linked figures). Null
+    /// from older publishers, which did not say: a consumer then assumes any metric may have changed.
+    /// </summary>
+    public IReadOnlyList<string>? FigureMetricIds { get; init; }
 }
