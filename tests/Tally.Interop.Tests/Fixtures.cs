@@ -1,3 +1,4 @@
+using Tally.Testing;
 using System.Diagnostics;
 using Microsoft.AspNetCore.Builder;
 using Tally.Grpc;

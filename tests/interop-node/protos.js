@@ -2,6 +2,7 @@
 // Loads the protos both the client and the server use, from the repository (no copies here):
 //   protos/grpc/testing/test.proto           grpc.testing.TestService, UnimplementedService
 //   bench/Tally.Bench/Protos/.../echo.proto  tally.bench.v1.Echo (the RPC benchmark)
+//   protos/tally/query/v1/query.proto        tally.query.v1.QueryService (ask.js: Tally's own API from Node)
 const path = require('node:path');
 const grpc = require('@grpc/grpc-js');
 const protoLoader = require('@grpc/proto-loader');
@@ -18,4 +19,5 @@ module.exports = {
   grpc,
   testing: () => load(path.join(repoRoot, 'protos'), 'grpc/testing/test.proto').grpc.testing,
   bench: () => load(path.join(repoRoot, 'bench', 'Tally.Bench', 'Protos'), 'tally/bench/v1/echo.proto').tally.bench.v1,
+  query: () => load(path.join(repoRoot, 'protos'), 'tally/query/v1/query.proto').tally.query.v1,
 };

@@ -28,6 +28,14 @@ public abstract class ServerCallContext
     /// <summary>Per-call state for interceptors and handlers.</summary>
     public IDictionary<object, object> UserState => _userState ??= [];
 
+    /// <summary>
+    /// Serialized fields of the response message, sent ahead of the returned message's own bytes as one message: protobuf
+    /// merges concatenated encodings, so the peer reads the union (a later singular field wins, repeated fields append).
+    /// For a handler that already holds its response serialized (a cache) and returns only the fields to add. Unary and
+    /// client-streaming calls; empty by default.
+    /// </summary>
+    public ReadOnlyMemory<byte> ResponsePrefix { get; set; }
+
     /// <summary>The HttpContext of the call, or null outside ASP.NET Core (e.g. a test double).</summary>
     protected internal virtual HttpContext? HttpContextCore => null;
 }

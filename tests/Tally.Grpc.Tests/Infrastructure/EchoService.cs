@@ -24,6 +24,9 @@ public sealed class ServerProbe
 /// <summary>The test service: echoes, streams, waits and fails as the request says.</summary>
 public sealed class EchoService(ServerProbe probe) : Echo.EchoBase
 {
+    /// <summary>Unary: bytes in this header become <see cref="ServerCallContext.ResponsePrefix"/>.</summary>
+    public const string ResponsePrefixHeader = "tally-test-response-prefix-bin";
+
     public override async Task<EchoResponse> Unary(EchoRequest request, ServerCallContext context)
     {
         await ActAsync(request, context);
@@ -40,6 +43,10 @@ public sealed class EchoService(ServerProbe probe) : Echo.EchoBase
         if (echoed.Count > 0)
         {
             await context.WriteResponseHeadersAsync(echoed);
+        }
+        if (context.RequestHeaders.GetValueBytes(ResponsePrefixHeader) is { } prefix)
+        {
+            context.ResponsePrefix = prefix; // serialized EchoResponse fields the client sent, sent back ahead of the reply
         }
         return Respond(request, context);
     }

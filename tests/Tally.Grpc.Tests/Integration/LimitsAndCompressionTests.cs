@@ -92,6 +92,27 @@ public sealed class LimitsAndCompressionTests
         Assert.False(await call.ResponseStream.MoveNext(CancellationToken.None));
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task ResponsePrefix_IsSentAheadOfTheReturnedMessage_AndThePeerReadsTheMergedMessage(bool gzip)
+    {
+        await using var server = await GrpcTestServer.StartAsync(o => o.ResponseCompressionAlgorithm = gzip ? "gzip" : null);
+        var prefix = new EchoResponse { Message = "overridden by the returned message", Index = 7, Payload = TwoKilobytes }.ToByteArray();
+        var headers = new Metadata { { EchoService.ResponsePrefixHeader, prefix } };
+
+        var response = await server.CreateClient().UnaryAsync(new EchoRequest { Message = "returned" }, headers);
+        var raw = await RawHttp2.PostAsync(server.Address, "/tally.testing.v1.Echo/Unary", RawHttp2.Frame(new EchoRequest { Message = "returned" }),
+            headers: [("grpc-accept-encoding", "gzip"), (EchoService.ResponsePrefixHeader, Convert.ToBase64String(prefix))]);
+
+        Assert.Equal("returned", response.Message); // a singular field set in both: the later (returned) one wins
+        Assert.Equal(7, response.Index); // set only in the prefix
+        Assert.Equal(TwoKilobytes, response.Payload);
+        Assert.StartsWith("ipv4:127.0.0.1:", response.Peer, StringComparison.Ordinal); // set only in the returned message
+        Assert.Equal("0", raw.GrpcStatus);
+        Assert.Equal(gzip ? 1 : 0, raw.Body[0]);
+    }
+
     [Fact]
     public async Task ServerGzip_ResponsesAreCompressedWhenClientAcceptsGzip()
     {

@@ -1,7 +1,10 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Tally.Contracts.Events;
+using Google.Protobuf;
 using Tally.Query.Caching;
+using Tally.Query.Service;
+using Tally.Query.V1;
 
 namespace Tally.Query.Tests.Caching;
 
@@ -100,5 +103,38 @@ public sealed class AnswerCacheEvictionTests : IDisposable
         await _eviction.FiguresExtractedAsync(extracted with { MetricIds = ["ice-removals"] }, default);
         Assert.False(await HeldAsync("removals"));
         Assert.True(await HeldAsync("arrests"));
+    }
+}
+
+/// <summary>Reading an answer's status from its bytes, as the Ask service does for a cached answer it sends unparsed.</summary>
+public sealed class AnswerWireTests
+{
+    [Theory]
+    [InlineData(AnswerStatus.Answered)]
+    [InlineData(AnswerStatus.NotPublished)]
+    [InlineData(AnswerStatus.Unspecified)]
+    public void StatusOf_ReadsTheStatusField_PastEveryOtherKindOfField(AnswerStatus status)
+    {
+        var answer = new Answer
+        {
+            Status = status,
+            Headline = "ICE removed 271,484 people in FY2024.",
+            Question = "How many people did ICE remove in fiscal year 2024?",
+            FollowUps = { "Removals by country?", "Returns in FY2024?" },
+            Resolution = new Resolution(),
+            ServedFrom = new ServedFrom { CatalogVersion = 3 },
+        };
+
+        Assert.Equal(status, AnswerWire.StatusOf(answer.ToByteArray()));
+    }
+
+    [Fact]
+    public void StatusOf_AppendedStatus_TheLastOneWins_AsInAParse()
+    {
+        var bytes = new Answer { Status = AnswerStatus.Answered, Headline = "h" }.ToByteArray()
+            .Concat(new Answer { Status = AnswerStatus.NotPublished }.ToByteArray()).ToArray();
+
+        Assert.Equal(Answer.Parser.ParseFrom(bytes).Status, AnswerWire.StatusOf(bytes));
+        Assert.Equal(AnswerStatus.NotPublished, AnswerWire.StatusOf(bytes));
     }
 }

@@ -203,6 +203,36 @@ public sealed class QueryEndToEndTests(AllInOneFixture fx)
         Assert.True(second.ServedFrom.CatalogVersion > 0);
         Assert.Equal(ServedFrom.Types.Kind.Computed, third.ServedFrom.Kind);
         Assert.Equal(first.Headline, second.Headline);
+
+        // The hit went out as the stored bytes followed by its ServedFrom: the client reads the very answer computed first.
+        var (computed, cached) = (first.Clone(), second.Clone());
+        computed.ServedFrom = null;
+        cached.ServedFrom = null;
+        Assert.Equal(computed, cached);
+        Assert.Equal(AnswerStatus.Answered, cached.Status);
+    }
+
+    [Fact]
+    public async Task GrpcJsPeer_AsksTwice_ReadsTheCachedAnswerAsTheComputedOne()
+    {
+        // A cache hit goes out as the stored bytes followed by its ServedFrom (one message, merged by protobuf): a third-party
+        // client (@grpc/grpc-js with proto-loader) must read it exactly as it read the computed answer.
+        const string question = "How many deportable immigrants with criminal convictions does ICE release each year?";
+        var (exitCode, output) = await Tally.Testing.NodePeer.RunAsync("ask.js",
+            ["--server", $"127.0.0.1:{fx.GrpcPort}", "--question", question, "--times", "2", "--skip-cache"], TimeSpan.FromSeconds(60));
+        Assert.True(exitCode == 0, output);
+        var answers = output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => System.Text.Json.Nodes.JsonNode.Parse(l)!.AsObject()).ToList();
+        Assert.Equal(2, answers.Count);
+
+        Assert.Equal("COMPUTED", (string?)answers[0]["served_from"]!["kind"]);
+        Assert.Equal("CACHE", (string?)answers[1]["served_from"]!["kind"]);
+        Assert.Equal((string?)answers[0]["served_from"]!["cache_key"], (string?)answers[1]["served_from"]!["cache_key"]);
+        answers.ForEach(a => a.Remove("served_from"));
+        Assert.True(System.Text.Json.Nodes.JsonNode.DeepEquals(answers[0], answers[1]), $"computed and cached differ:\n{answers[0]}\n{answers[1]}");
+        var ours = await AskAsync(question);
+        Assert.Equal(ours.Headline, (string?)answers[1]["headline"]);
+        Assert.Equal(Answer.Descriptor.FindFieldByName("status").EnumType.FindValueByNumber((int)ours.Status).Name, (string?)answers[1]["status"]);
+        Assert.Equal(ours.Citations.Count, answers[1]["citations"]!.AsArray().Count);
     }
 
     [Fact]

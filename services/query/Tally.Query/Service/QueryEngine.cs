@@ -38,6 +38,21 @@ public sealed partial class QueryEngine(
 
     public async Task<Answer> AskAsync(AskRequest request, CancellationToken cancellationToken)
     {
+        var served = await ServeAskAsync(request, cancellationToken);
+        var answer = served.Parse(Answer.Parser);
+        answer.ServedFrom = served.ServedFrom;
+        return answer;
+    }
+
+    /// <summary>
+    /// Ask for the wire: a cached or shared answer comes back as the bytes it is stored as, never parsed here (the gRPC
+    /// service sends them as they are, followed by the <see cref="ServedFrom"/>, which protobuf merges into one message).
+    /// </summary>
+    public Task<ServedMessage<Answer>> AskSerializedAsync(AskRequest request, CancellationToken cancellationToken) =>
+        ServeAskAsync(request, cancellationToken);
+
+    private async Task<ServedMessage<Answer>> ServeAskAsync(AskRequest request, CancellationToken cancellationToken)
+    {
         ArgumentNullException.ThrowIfNull(request);
         ValidateText(request.Question, "question");
         if (request.MaxRelated < 0)
@@ -47,10 +62,9 @@ public sealed partial class QueryEngine(
 
         var key = request.Clone();
         key.SkipCache = false;
-        var (answer, served) = await CachedAsync("Ask", key, request.SkipCache, Answer.Parser, ct => ComputeAskAsync(request, ct), cancellationToken);
-        answer.ServedFrom = served;
-        metrics.Answer(answer.Status);
-        return answer;
+        var served = await CachedAsync("Ask", key, request.SkipCache, ct => ComputeAskAsync(request, ct), cancellationToken);
+        metrics.Answer(served.Message is { } answer ? answer.Status : AnswerWire.StatusOf(served.Payload!));
+        return served;
     }
 
     private async Task<Computed<Answer>> ComputeAskAsync(AskRequest request, CancellationToken cancellationToken)
@@ -101,7 +115,7 @@ public sealed partial class QueryEngine(
         var period = Normalise(request.Period, "period");
         var key = request.Clone();
         key.SkipCache = false;
-        var (answer, served) = await CachedAsync("GetFigure", key, request.SkipCache, Answer.Parser, async ct =>
+        var served = await CachedAsync("GetFigure", key, request.SkipCache, async ct =>
         {
             var (metric, catalogVersion) = await gatherer.GetMetricAsync(request.MetricId.Trim(), ct); // NOT_FOUND (with nearest ids) comes from definitions
             var registry = await gatherer.RegistryAsync(catalogVersion, ct);
@@ -125,7 +139,8 @@ public sealed partial class QueryEngine(
             await AttachReferencesAsync(composed.Answer, composed.Citations, ct);
             return new Computed<Answer>(composed.Answer, registry.CatalogVersion, Tags(composed.MetricIds, computed));
         }, cancellationToken);
-        answer.ServedFrom = served;
+        var answer = served.Parse(Answer.Parser);
+        answer.ServedFrom = served.ServedFrom;
         metrics.Answer(answer.Status);
         return answer;
     }
@@ -143,7 +158,7 @@ public sealed partial class QueryEngine(
         var range = Normalise(request.Range, "range");
         var key = request.Clone();
         key.SkipCache = false;
-        var (series, served) = await CachedAsync("GetSeries", key, request.SkipCache, GetSeriesResponse.Parser, async ct =>
+        var served = await CachedAsync("GetSeries", key, request.SkipCache, async ct =>
         {
             var (metric, catalogVersion) = await gatherer.GetMetricAsync(request.MetricId.Trim(), ct);
             var registry = await gatherer.RegistryAsync(catalogVersion, ct);
@@ -154,7 +169,8 @@ public sealed partial class QueryEngine(
             composed.Series.Citations.AddRange(references);
             return new Computed<GetSeriesResponse>(composed.Series, catalogVersion, Tags([metric.Id], computed));
         }, cancellationToken);
-        series.ServedFrom = served;
+        var series = served.Parse(GetSeriesResponse.Parser);
+        series.ServedFrom = served.ServedFrom;
         return series;
     }
 
@@ -241,8 +257,8 @@ public sealed partial class QueryEngine(
     /// <summary>What one shared computation produced: the answer, the catalog version it read, the versions and key it is cached under.</summary>
     private sealed record Flight(CachedAnswer Answer, int CatalogVersion, VersionStamp Stamp, string Key);
 
-    private async Task<(T Message, ServedFrom Served)> CachedAsync<T>(
-        string rpc, IMessage keyRequest, bool skipCache, MessageParser<T> parser, Func<CancellationToken, Task<Computed<T>>> compute, CancellationToken cancellationToken)
+    private async Task<ServedMessage<T>> CachedAsync<T>(
+        string rpc, IMessage keyRequest, bool skipCache, Func<CancellationToken, Task<Computed<T>>> compute, CancellationToken cancellationToken)
         where T : IMessage<T>
     {
         VersionStamp? stamp = null;
@@ -267,7 +283,7 @@ public sealed partial class QueryEngine(
                 direct = await compute(cancellationToken);
             }
 
-            return (direct.Message, Served(ServedFrom.Types.Kind.Computed, direct.CatalogVersion, null, clock.GetUtcNow(), string.Empty));
+            return new(direct.Message, null, Served(ServedFrom.Types.Kind.Computed, direct.CatalogVersion, null, clock.GetUtcNow(), string.Empty));
         }
 
         var key = AnswerCacheKey.For(rpc, keyRequest, stamp);
@@ -277,7 +293,7 @@ public sealed partial class QueryEngine(
             metrics.Cache("hit");
             var cached = Served(ServedFrom.Types.Kind.Cache, stamp.CatalogVersion, stamp, hit.ComputedAt, key);
             cached.Store = cache.Provider == "redis" ? ServedFrom.Types.Store.Redis : ServedFrom.Types.Store.Memory;
-            return (parser.ParseFrom(hit.Payload), cached);
+            return new(default, hit.Payload, cached);
         }
 
         if (lookup.Unavailable)
@@ -310,7 +326,7 @@ public sealed partial class QueryEngine(
         }, cancellationToken, out _);
         var served = Served(ServedFrom.Types.Kind.Computed, flight.CatalogVersion, flight.Stamp, flight.Answer.ComputedAt, flight.Key);
         served.CacheBypassed = lookup.Unavailable;
-        return (parser.ParseFrom(flight.Answer.Payload), served);
+        return new(default, flight.Answer.Payload, served);
     }
 
     /// <summary>

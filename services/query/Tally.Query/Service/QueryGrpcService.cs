@@ -6,8 +6,20 @@ namespace Tally.Query.Service;
 /// <summary>tally.query.v1.QueryService over <see cref="QueryEngine"/>.</summary>
 public sealed class QueryGrpcService(QueryEngine engine) : QueryService.QueryServiceBase
 {
-    public override Task<Answer> Ask(AskRequest request, ServerCallContext context) =>
-        engine.AskAsync(request, context.CancellationToken);
+    /// <summary>A cached or shared answer goes out as its stored bytes, with only <see cref="ServedFrom"/> serialized here.</summary>
+    public override async Task<Answer> Ask(AskRequest request, ServerCallContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var served = await engine.AskSerializedAsync(request, context.CancellationToken);
+        if (served.Message is { } answer)
+        {
+            answer.ServedFrom = served.ServedFrom;
+            return answer;
+        }
+
+        context.ResponsePrefix = served.Payload;
+        return new Answer { ServedFrom = served.ServedFrom };
+    }
 
     public override Task<Answer> GetFigure(GetFigureRequest request, ServerCallContext context) =>
         engine.GetFigureAsync(request, context.CancellationToken);

@@ -16,9 +16,13 @@ internal static class MessageFraming
     public const int HeaderSize = 5;
 
     /// <summary>Serializes one framed message straight into the writer (no intermediate copy unless compressing).</summary>
-    public static void WriteMessage(IBufferWriter<byte> output, IMessage message, int? maxSize, bool gzip)
+    public static void WriteMessage(IBufferWriter<byte> output, IMessage message, int? maxSize, bool gzip) =>
+        WriteMessage(output, ReadOnlySpan<byte>.Empty, message, maxSize, gzip);
+
+    /// <summary>One frame holding <paramref name="prefix"/> (serialized fields of the same message type) followed by <paramref name="message"/>.</summary>
+    public static void WriteMessage(IBufferWriter<byte> output, ReadOnlySpan<byte> prefix, IMessage message, int? maxSize, bool gzip)
     {
-        var size = message.CalculateSize();
+        var size = prefix.Length + message.CalculateSize();
         if (size > maxSize)
         {
             throw new RpcException(new Status(StatusCode.ResourceExhausted,
@@ -30,14 +34,16 @@ internal static class MessageFraming
             var span = output.GetSpan(HeaderSize + size);
             span[0] = 0;
             BinaryPrimitives.WriteUInt32BigEndian(span[1..], (uint)size);
-            message.WriteTo(span.Slice(HeaderSize, size));
+            prefix.CopyTo(span[HeaderSize..]);
+            message.WriteTo(span.Slice(HeaderSize + prefix.Length, size - prefix.Length));
             output.Advance(HeaderSize + size);
             return;
         }
         var raw = ArrayPool<byte>.Shared.Rent(size);
         try
         {
-            message.WriteTo(raw.AsSpan(0, size));
+            prefix.CopyTo(raw);
+            message.WriteTo(raw.AsSpan(prefix.Length, size - prefix.Length));
             using var compressed = new MemoryStream();
             using (var zip = new GZipStream(compressed, CompressionLevel.Fastest, leaveOpen: true))
             {

@@ -141,7 +141,11 @@ internal sealed class HttpServerCallContext : ServerCallContext, IDisposable
     }
 
     /// <summary>Frames a response message into the body; streaming calls flush, unary ones let the trailers carry it.</summary>
-    internal ValueTask<System.IO.Pipelines.FlushResult> WriteMessageAsync(IMessage message, bool flush)
+    internal ValueTask<System.IO.Pipelines.FlushResult> WriteMessageAsync(IMessage message, bool flush) =>
+        WriteMessageAsync(ReadOnlySpan<byte>.Empty, message, flush);
+
+    /// <summary>As <see cref="WriteMessageAsync(IMessage, bool)"/>, the message's bytes preceded by <paramref name="prefix"/> in the same frame.</summary>
+    internal ValueTask<System.IO.Pipelines.FlushResult> WriteMessageAsync(ReadOnlySpan<byte> prefix, IMessage message, bool flush)
     {
         if (Completed)
         {
@@ -150,7 +154,7 @@ internal sealed class HttpServerCallContext : ServerCallContext, IDisposable
         CancellationToken.ThrowIfCancellationRequested();
         ResponseStarted = true;
         var writer = _http.Response.BodyWriter;
-        MessageFraming.WriteMessage(writer, message, _runtime.MaxSendMessageSize, CompressResponses);
+        MessageFraming.WriteMessage(writer, prefix, message, _runtime.MaxSendMessageSize, CompressResponses);
         if (GrpcMetrics.ServerMsgSent.Enabled)
         {
             GrpcMetrics.ServerMsgSent.Add(1, GrpcMetrics.Tags(_method));

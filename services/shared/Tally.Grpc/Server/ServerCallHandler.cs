@@ -115,7 +115,7 @@ internal sealed class ServerCallHandler<TRequest, TResponse>
         {
             return new Status(StatusCode.Internal, $"The handler for {_method.FullName} returned no response message.");
         }
-        await call.WriteMessageAsync(response, flush: false);
+        await call.WriteMessageAsync(call.ResponsePrefix.Span, response, flush: false);
         return call.Status;
     }
 }

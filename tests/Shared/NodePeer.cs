@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Text;
 
-namespace Tally.Interop.Tests;
+namespace Tally.Testing;
 
 /// <summary>The Node interop peer in tests/interop-node: checks it is installed and runs its scripts.</summary>
 internal static class NodePeer
