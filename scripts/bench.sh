@@ -55,4 +55,4 @@ trap bench_down EXIT
 TALLY_SKIP_INSTALL=${TALLY_SKIP_INSTALL:-0} bash scripts/up.sh
 dotnet "$BENCH_DLL" ask-distributed --out "$PWD/bench/results" \
   --query "http://127.0.0.1:$TALLY_QUERY_GRPC_PORT" --definitions "http://127.0.0.1:$TALLY_DEFINITIONS_GRPC_PORT" \
-  --redis "127.0.0.1:$TALLY_REDIS_PORT"
+  --redis "127.0.0.1:$TALLY_REDIS_PORT" --query-metrics "http://127.0.0.1:$TALLY_QUERY_HTTP_PORT/metrics"
