@@ -25,7 +25,7 @@ public sealed class AnswerCacheEvictionTests : IDisposable
     private async Task<bool> HeldAsync(string key) => (await _cache.GetAsync(key, default)).Answer is not null;
 
     private async Task CacheAsync(string key, int catalogVersion, params string[] metricIds) =>
-        await _cache.SetAsync(key, new CachedAnswer([1, 2, 3], DateTimeOffset.UnixEpoch), catalogVersion, [.. metricIds.Select(CacheTags.Metric)], default);
+        await _cache.SetAsync(key, new CachedAnswer(new byte[] { 1, 2, 3 }, DateTimeOffset.UnixEpoch), catalogVersion, [.. metricIds.Select(CacheTags.Metric)], default);
 
     private static SourceIngested Ingested(IReadOnlyList<string>? figureMetricIds, bool isNew = true) => new()
     {
@@ -126,6 +126,15 @@ public sealed class AnswerWireTests
         };
 
         Assert.Equal(status, AnswerWire.StatusOf(answer.ToByteArray()));
+    }
+
+    [Fact]
+    public void StatusOf_ASliceOfALargerBuffer_ReadsOnlyTheSlice()
+    {
+        var answer = new Answer { Status = AnswerStatus.Partial, Headline = "h" }.ToByteArray();
+        var buffer = new byte[] { 9, 9, 9, 9, 9 }.Concat(answer).Concat(new Answer { Status = AnswerStatus.Answered }.ToByteArray()).ToArray();
+
+        Assert.Equal(AnswerStatus.Partial, AnswerWire.StatusOf(buffer.AsMemory(5, answer.Length)));
     }
 
     [Fact]

@@ -75,7 +75,7 @@ public sealed class RedisAnswerCacheTests
 
         Assert.False(lookup.Unavailable, lookup.UnavailableReason);
         Assert.NotNull(lookup.Answer);
-        Assert.Equal("answer one", System.Text.Encoding.UTF8.GetString(lookup.Answer.Payload));
+        Assert.Equal("answer one", System.Text.Encoding.UTF8.GetString(lookup.Answer.Payload.Span));
         Assert.Equal(Entry("x").ComputedAt, lookup.Answer.ComputedAt);
         Assert.Equal(CacheLookup.Miss, await podB.GetAsync("absent", default));
         Assert.Equal("redis", podB.Provider);
@@ -230,7 +230,7 @@ public sealed class RedisAnswerCacheTests
             lookup = await cache.GetAsync("k", default);
         }
 
-        Assert.Equal("before", System.Text.Encoding.UTF8.GetString(Assert.IsType<CachedAnswer>(lookup.Answer).Payload));
+        Assert.Equal("before", System.Text.Encoding.UTF8.GetString(Assert.IsType<CachedAnswer>(lookup.Answer).Payload.Span));
     }
 
     private static int ClosedPort()

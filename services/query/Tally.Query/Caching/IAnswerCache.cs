@@ -1,7 +1,7 @@
 namespace Tally.Query.Caching;
 
-/// <summary>One cached response: the serialized message and when it was computed.</summary>
-public sealed record CachedAnswer(byte[] Payload, DateTimeOffset ComputedAt);
+/// <summary>One cached response: the serialized message (possibly a slice of a larger buffer: never copied) and when it was computed.</summary>
+public sealed record CachedAnswer(ReadOnlyMemory<byte> Payload, DateTimeOffset ComputedAt);
 
 /// <summary>What a lookup found: an answer (hit), nothing (miss), or nothing because the cache could not be read in time.</summary>
 public readonly record struct CacheLookup(CachedAnswer? Answer, string? UnavailableReason)

@@ -330,7 +330,7 @@ public sealed partial class RedisAnswerCache : IAnswerCache, IHostedService, IDi
         var bytes = new byte[HeaderLength + answer.Payload.Length];
         bytes[0] = FormatVersion;
         BinaryPrimitives.WriteInt64LittleEndian(bytes.AsSpan(1), answer.ComputedAt.ToUnixTimeMilliseconds());
-        answer.Payload.CopyTo(bytes, HeaderLength);
+        answer.Payload.Span.CopyTo(bytes.AsSpan(HeaderLength));
         return bytes;
     }
 
@@ -349,7 +349,7 @@ public sealed partial class RedisAnswerCache : IAnswerCache, IHostedService, IDi
         }
 
         var computedAt = DateTimeOffset.FromUnixTimeMilliseconds(BinaryPrimitives.ReadInt64LittleEndian(bytes.AsSpan(1)));
-        return new CachedAnswer(bytes[HeaderLength..], computedAt);
+        return new CachedAnswer(bytes.AsMemory(HeaderLength), computedAt); // a slice: the answer's bytes are not copied again
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Answer cache: Redis at {Endpoints} connected")]

@@ -63,7 +63,7 @@ public sealed partial class QueryEngine(
         var key = request.Clone();
         key.SkipCache = false;
         var served = await CachedAsync("Ask", key, request.SkipCache, ct => ComputeAskAsync(request, ct), cancellationToken);
-        metrics.Answer(served.Message is { } answer ? answer.Status : AnswerWire.StatusOf(served.Payload!));
+        metrics.Answer(served.Message is { } answer ? answer.Status : AnswerWire.StatusOf(served.Payload!.Value));
         return served;
     }
 

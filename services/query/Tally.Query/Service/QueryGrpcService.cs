@@ -17,7 +17,7 @@ public sealed class QueryGrpcService(QueryEngine engine) : QueryService.QuerySer
             return answer;
         }
 
-        context.ResponsePrefix = served.Payload;
+        context.ResponsePrefix = served.Payload!.Value;
         return new Answer { ServedFrom = served.ServedFrom };
     }
 

@@ -8,14 +8,14 @@ namespace Tally.Query.Service;
 /// (from the cache, or computed once for several identical requests), and how it was served. The bytes never hold a
 /// <see cref="ServedFrom"/>: it is set (or appended) per request.
 /// </summary>
-public readonly record struct ServedMessage<T>(T? Message, byte[]? Payload, ServedFrom ServedFrom)
+public readonly record struct ServedMessage<T>(T? Message, ReadOnlyMemory<byte>? Payload, ServedFrom ServedFrom)
     where T : IMessage<T>
 {
     /// <summary>A message of this request's own (parsed from the bytes when there are bytes).</summary>
     public T Parse(MessageParser<T> parser)
     {
         ArgumentNullException.ThrowIfNull(parser);
-        return Message ?? parser.ParseFrom(Payload ?? throw new InvalidOperationException("A served message holds neither a message nor bytes."));
+        return Message ?? parser.ParseFrom((Payload ?? throw new InvalidOperationException("A served message holds neither a message nor bytes.")).Span);
     }
 }
 
@@ -23,9 +23,11 @@ public readonly record struct ServedMessage<T>(T? Message, byte[]? Payload, Serv
 public static class AnswerWire
 {
     /// <summary>The answer's status: its top-level fields are skipped, not parsed, until the status field.</summary>
-    public static AnswerStatus StatusOf(byte[] payload)
+    public static AnswerStatus StatusOf(ReadOnlyMemory<byte> payload)
     {
-        var input = new CodedInputStream(payload);
+        var input = System.Runtime.InteropServices.MemoryMarshal.TryGetArray(payload, out var segment)
+            ? new CodedInputStream(segment.Array!, segment.Offset, segment.Count)
+            : new CodedInputStream(payload.ToArray());
         var status = AnswerStatus.Unspecified;
         for (var tag = input.ReadTag(); tag != 0; tag = input.ReadTag())
         {
