@@ -186,6 +186,13 @@ internal static class DefinitionRenderer
                 {
                     canvas.Indented("excluded vintages: " + string.Join(", ", c.ExcludedVintages));
                 }
+
+                if (c.UntilIngested is { } until)
+                {
+                    canvas.Heading("Until the dataset is ingested");
+                    WriteGap(canvas, until);
+                }
+
                 break;
             case MetricDefinition.ValueSourceOneofCase.Derived:
                 var d = m.Derived;
@@ -198,31 +205,39 @@ internal static class DefinitionRenderer
                 }
                 break;
             case MetricDefinition.ValueSourceOneofCase.Gap:
-                var g = m.Gap;
                 canvas.Heading("Gap: no public source publishes this");
-                if (g.Question.Length > 0)
-                {
-                    canvas.Indented("Asked as: " + g.Question);
-                }
-                if (g.WhyUnpublished.Length > 0)
-                {
-                    canvas.Indented("Why unpublished: " + g.WhyUnpublished);
-                }
-                if (g.WhatWouldSettle.Length > 0)
-                {
-                    canvas.Indented("What would settle it: " + g.WhatWouldSettle);
-                }
-                if (g.NearestMetricIds.Count > 0)
-                {
-                    canvas.Indented("Often confused with: " + string.Join(", ", g.NearestMetricIds));
-                }
-                if (g.LeadSourceIds.Count > 0)
-                {
-                    canvas.Indented("Sources worth checking: " + string.Join(", ", g.LeadSourceIds));
-                }
+                WriteGap(canvas, m.Gap);
                 break;
             default:
                 break;
+        }
+    }
+
+    private static void WriteGap(TextCanvas canvas, Gap g)
+    {
+        if (g.Question.Length > 0)
+        {
+            canvas.Indented("Asked as: " + g.Question);
+        }
+
+        if (g.WhyUnpublished.Length > 0)
+        {
+            canvas.Indented("Why unpublished: " + g.WhyUnpublished);
+        }
+
+        if (g.WhatWouldSettle.Length > 0)
+        {
+            canvas.Indented("What would settle it: " + g.WhatWouldSettle);
+        }
+
+        if (g.NearestMetricIds.Count > 0)
+        {
+            canvas.Indented("Often confused with: " + string.Join(", ", g.NearestMetricIds));
+        }
+
+        if (g.LeadSourceIds.Count > 0)
+        {
+            canvas.Indented("Sources worth checking: " + string.Join(", ", g.LeadSourceIds));
         }
     }
 }

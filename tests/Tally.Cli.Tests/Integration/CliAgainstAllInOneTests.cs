@@ -55,6 +55,12 @@ public sealed class CliAgainstAllInOneTests(AllInOneProcess host) : IClassFixtur
         Assert.Contains("(ice-removals @ v", show.Stdout, StringComparison.Ordinal);
         Assert.Contains("Relations", show.Stdout, StringComparison.Ordinal);
 
+        // A computed metric says what its answers say until its dataset is ingested.
+        var computed = await Tally("metrics", "show", "ice-releases-convicted");
+        Assert.True(computed.ExitCode == 0, computed.Stderr);
+        Assert.Contains("Until the dataset is ingested", computed.Stdout, StringComparison.Ordinal);
+        Assert.Contains("What would settle it: Ingesting ICE's detention statistics table", computed.Stdout, StringComparison.Ordinal);
+
         var sources = await Tally("sources");
         Assert.True(sources.ExitCode == 0, sources.Stderr);
         Assert.Contains("ice-annual-report-fy2024", sources.Stdout, StringComparison.Ordinal);
