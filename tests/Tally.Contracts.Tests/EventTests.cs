@@ -16,7 +16,7 @@ public sealed class EventTests
     public void Events_AreTheContractedSet()
     {
         Assert.Equal(
-            ["CitationVerified", "DatasetLoaded", "FiguresExtracted", "MetricDefinitionChanged", "SourceIngested"],
+            ["ApiKeyRevoked", "CitationVerified", "DatasetLoaded", "FiguresExtracted", "MetricDefinitionChanged", "SourceIngested"],
             EventTypes.Select(t => t.Name));
     }
 

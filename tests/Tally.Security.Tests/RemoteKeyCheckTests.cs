@@ -16,11 +16,14 @@ namespace Tally.Security.Tests;
 /// </summary>
 public sealed class RemoteKeyCheckTests(SecuredTally tally) : IClassFixture<SecuredTally>
 {
-    private async Task<(WebApplication App, GrpcChannel Channel)> StartCitationsAsync(string serviceToken)
+    private Task<(WebApplication App, GrpcChannel Channel)> StartCitationsAsync(string serviceToken) => StartCitationsAsync(tally, serviceToken, []);
+
+    private static async Task<(WebApplication App, GrpcChannel Channel)> StartCitationsAsync(
+        SecuredTally tally, string serviceToken, Dictionary<string, string?> extra)
     {
         var (grpc, http) = (SecuredTally.FreePort(), SecuredTally.FreePort());
         var builder = WebApplication.CreateBuilder();
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        var settings = new Dictionary<string, string?>
         {
             ["Tally:Host:BindAddress"] = "127.0.0.1",
             ["Tally:Host:GrpcPort"] = grpc.ToString(CultureInfo.InvariantCulture),
@@ -35,7 +38,13 @@ public sealed class RemoteKeyCheckTests(SecuredTally tally) : IClassFixture<Secu
             ["Tally:Auth:ServiceToken"] = serviceToken,
             ["Tally:Auth:KeyCacheDuration"] = "00:00:00", // ask every time, so a revocation shows at once
             ["Logging:LogLevel:Default"] = "Warning",
-        });
+        };
+        foreach (var (k, v) in extra)
+        {
+            settings[k] = v;
+        }
+
+        builder.Configuration.AddInMemoryCollection(settings);
         builder.AddServiceDefaults();
         builder.AddCitationsService();
         builder.Services.AddTallyBus(builder.Configuration);
@@ -70,6 +79,59 @@ public sealed class RemoteKeyCheckTests(SecuredTally tally) : IClassFixture<Secu
         Assert.Contains("was revoked", revoked.Status.Detail, StringComparison.Ordinal);
     }
 
+    [AmqpFact]
+    public async Task KeyRevokedAtDefinitions_IsRefusedAtAnotherServiceAtOnce_NotWhenItsCacheExpires()
+    {
+        // Both hosts on one RabbitMQ (a queue prefix of their own); the citation host trusts a checked key for 10 minutes,
+        // so only the ApiKeyRevoked event can make it refuse the key within the bounded wait below.
+        var bus = new Dictionary<string, string?>
+        {
+            ["Tally:Bus:Transport"] = "rabbitmq",
+            ["Tally:Bus:RabbitMqUri"] = Environment.GetEnvironmentVariable(AmqpFactAttribute.Variable),
+            ["Tally:Bus:QueuePrefix"] = "tally-revoke-" + Guid.NewGuid().ToString("N")[..8],
+        };
+        var definitions = new SecuredTally();
+        foreach (var (k, v) in bus)
+        {
+            definitions.Settings[k] = v;
+        }
+
+        await definitions.InitializeAsync();
+        try
+        {
+            var (app, channel) = await StartCitationsAsync(definitions, definitions.ServiceToken, new(bus) { ["Tally:Auth:KeyCacheDuration"] = "00:10:00" });
+            await using var _ = app;
+            using var __ = channel;
+            var created = await definitions.Access(definitions.AdminKey).CreateApiKeyAsync(new CreateApiKeyRequest { Name = "soon-revoked", Role = Role.Reader });
+            Assert.NotEmpty((await Client(channel, created.Secret).ListSourcesAsync(new ListSourcesRequest { PageSize = 5 })).Sources); // now cached
+
+            await definitions.Access(definitions.AdminKey).RevokeApiKeyAsync(new RevokeApiKeyRequest { KeyId = created.Key.KeyId, Reason = "left the desk" });
+
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            RpcException? refused = null;
+            while (refused is null && clock.Elapsed < TimeSpan.FromSeconds(30))
+            {
+                try
+                {
+                    await Client(channel, created.Secret).ListSourcesAsync(new ListSourcesRequest { PageSize = 1 });
+                    await Task.Delay(50);
+                }
+                catch (RpcException e)
+                {
+                    refused = e;
+                }
+            }
+
+            Assert.NotNull(refused);
+            Assert.Equal(StatusCode.Unauthenticated, refused.StatusCode);
+            Assert.Contains("was revoked", refused.Status.Detail, StringComparison.Ordinal);
+        }
+        finally
+        {
+            await definitions.DisposeAsync();
+        }
+    }
+
     [Fact]
     public async Task WithTheWrongServiceToken_KeysCannotBeChecked_AndTheCallerIsToldToRetry()
     {
@@ -79,5 +141,19 @@ public sealed class RemoteKeyCheckTests(SecuredTally tally) : IClassFixture<Secu
         var e = await Assert.ThrowsAsync<RpcException>(() => Client(channel, tally.ReaderKey).ListSourcesAsync(new ListSourcesRequest()));
         Assert.Equal(StatusCode.Unavailable, e.StatusCode);
         Assert.Contains("definitions service", e.Status.Detail, StringComparison.Ordinal);
+    }
+}
+
+/// <summary>A fact that needs RabbitMQ (TALLY_TEST_AMQP); skipped, saying so, without it.</summary>
+public sealed class AmqpFactAttribute : FactAttribute
+{
+    public const string Variable = "TALLY_TEST_AMQP";
+
+    public AmqpFactAttribute()
+    {
+        if (string.IsNullOrWhiteSpace(Environment.GetEnvironmentVariable(Variable)))
+        {
+            Skip = $"{Variable} is not set (scripts/infra-up.sh rabbitmq, then source $TALLY_INFRA_DIR/env): the revocation-event test did not run.";
+        }
     }
 }

@@ -18,6 +18,16 @@ public sealed class RemoteApiKeyVerifier(AccessService.AccessServiceClient acces
     private static readonly TimeSpan LookupTimeout = TimeSpan.FromSeconds(5);
     private readonly ConcurrentDictionary<string, (AuthResult Result, DateTimeOffset Until)> _cache = new(StringComparer.Ordinal);
 
+    /// <summary>The key was revoked (ApiKeyRevoked from the definitions service): its cached acceptance goes now, not when it expires.</summary>
+    public void Forget(string keyId)
+    {
+        var subject = "key:" + keyId;
+        foreach (var entry in _cache.Where(c => c.Value.Result.Caller?.Subject == subject).ToList())
+        {
+            _cache.TryRemove(entry.Key, out _);
+        }
+    }
+
     public async ValueTask<AuthResult> VerifyAsync(string secret, CancellationToken cancellationToken)
     {
         var hash = ApiKeySecrets.Hash(secret);

@@ -17,6 +17,7 @@ using Microsoft.Extensions.Configuration;
 using Tally.Grpc;
 using Tally.Access.V1;
 using Tally.Grpc.Services;
+using Tally.Messaging;
 using Tally.Security;
 using Tally.Hosting.Limits;
 using Tally.Telemetry;
@@ -72,6 +73,7 @@ public static partial class TallyServiceDefaults
         // API keys are checked by the definitions service; the others ask it (it replaces this registration with its store).
         services.AddServiceClient<AccessService.AccessServiceClient>(TallyService.Definitions);
         services.TryAddSingleton<IApiKeyVerifier, RemoteApiKeyVerifier>();
+        services.AddPerInstanceBusConsumer<ApiKeyRevokedConsumer>(ApiKeyRevokedConsumer.Endpoint); // a revoked key stops passing at once
         services.AddTallyAuth();
 
         services.AddTallyLimits(); // Tally:Limits (docs/security.md, "Limits")

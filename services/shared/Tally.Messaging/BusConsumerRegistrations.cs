@@ -11,6 +11,12 @@ public sealed class BusConsumerRegistrations
 {
     private readonly List<Action<IBusRegistrationConfigurator, BusOptions>> _registrations = [];
 
+    /// <summary>
+    /// This host's identity on the bus, naming its per-instance (temporary) endpoints: random lower-case hex, one per
+    /// host (so two hosts in one process, as in tests, are two instances too), unique across pods and restarts.
+    /// </summary>
+    public string InstanceId { get; } = Guid.NewGuid().ToString("N")[..12];
+
     internal void Add(Action<IBusRegistrationConfigurator> registration) => _registrations.Add((bus, _) => registration(bus));
 
     internal void Add(Action<IBusRegistrationConfigurator, BusOptions> registration) => _registrations.Add(registration);

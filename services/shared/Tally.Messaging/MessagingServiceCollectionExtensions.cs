@@ -34,10 +34,11 @@ public static class MessagingServiceCollectionExtensions
         where TConsumer : class, IConsumer
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(endpoint);
-        BusConsumerRegistrations.From(services).Add((bus, options) => bus.AddConsumer<TConsumer>().Endpoint(e =>
+        var registrations = BusConsumerRegistrations.From(services);
+        registrations.Add((bus, options) => bus.AddConsumer<TConsumer>().Endpoint(e =>
         {
             e.Name = $"{options.QueuePrefix}-{endpoint}";
-            e.InstanceId = BusInstance.Id;
+            e.InstanceId = registrations.InstanceId;
             e.Temporary = true;
         }));
         return services;

@@ -23,6 +23,11 @@ public sealed record AuthResult(CallerIdentity? Caller, string? Reason, StatusCo
 public interface IApiKeyVerifier
 {
     ValueTask<AuthResult> VerifyAsync(string secret, CancellationToken cancellationToken);
+
+    /// <summary>Drops any cached check of the key <paramref name="keyId"/> (it was revoked): the next call checks it afresh.</summary>
+    void Forget(string keyId)
+    {
+    }
 }
 
 /// <summary>Used when a host has neither the key store nor a way to reach it.</summary>

@@ -2,7 +2,9 @@ using System.Collections.Concurrent;
 using Dapper;
 using Microsoft.Extensions.DependencyInjection;
 using Tally.Access.V1;
+using Tally.Contracts.Events;
 using Tally.Definitions.Storage;
+using Tally.Messaging.Outbox;
 using Tally.Security;
 using Tally.Storage;
 
@@ -24,7 +26,8 @@ public sealed record ApiKeyRow(string KeyId, string Name, string Role, string Se
 /// </summary>
 public sealed class ApiKeyStore(
     [FromKeyedServices(DefinitionsMigrations.Owner)] ServiceDatabase database,
-    TimeProvider clock)
+    TimeProvider clock,
+    [FromKeyedServices(DefinitionsMigrations.Owner)] TransactionalOutbox? outbox = null)
 {
     private const string Columns = "key_id AS KeyId, name AS Name, role AS Role, secret_hash AS SecretHash, created_at AS CreatedAt, " +
                                    "created_by AS CreatedBy, expires_at AS ExpiresAt, revoked_at AS RevokedAt, revoked_by AS RevokedBy";
@@ -68,15 +71,32 @@ public sealed class ApiKeyStore(
         {
             await AuditTrail.AppendAsync(connection, tx, new AuditRecord(Guid.NewGuid(), now, by.Subject, by.Name, "api_key.revoked", "api_key", keyId,
                 "active", "revoked", reason, DefinitionsMigrations.Owner), ct);
+            if (outbox is not null)
+            {
+                // Committed with the revocation: the other services drop the key from their caches when it arrives.
+                await outbox.AddAsync(tx, new ApiKeyRevoked { EventId = Guid.NewGuid(), OccurredAt = now, KeyId = keyId, ActorSubject = by.Subject, ActorName = by.Name }, ct);
+            }
         }
 
-        await tx.CommitAsync(ct);
+        if (outbox is not null)
+        {
+            await outbox.CommitAsync(tx, ct); // commits, then wakes the relay
+        }
+        else
+        {
+            await tx.CommitAsync(ct);
+        }
+        Forget(keyId);
+        return (row with { RevokedAt = now.ToUnixTimeMilliseconds(), RevokedBy = by.Name }, changed);
+    }
+
+    /// <summary>Drops the cached check of a key (revoked here, or by another replica: ApiKeyRevoked).</summary>
+    public void Forget(string keyId)
+    {
         foreach (var entry in _checked.Where(c => c.Value.Row.KeyId == keyId).ToList())
         {
             _checked.TryRemove(entry.Key, out _);
         }
-
-        return (row with { RevokedAt = now.ToUnixTimeMilliseconds(), RevokedBy = by.Name }, changed);
     }
 
     public async Task<IReadOnlyList<ApiKeyRow>> ListAsync(bool includeInactive, CancellationToken ct)

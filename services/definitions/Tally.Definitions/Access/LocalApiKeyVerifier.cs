@@ -10,6 +10,9 @@ namespace Tally.Definitions.Access;
 /// </summary>
 public sealed class LocalApiKeyVerifier(ApiKeyStore store, BootstrapToken bootstrap, IOptions<AuthOptions> options, TimeProvider clock) : IApiKeyVerifier
 {
+    /// <summary>Another replica revoked the key: drop this replica's cached row.</summary>
+    public void Forget(string keyId) => store.Forget(keyId);
+
     public async ValueTask<AuthResult> VerifyAsync(string secret, CancellationToken cancellationToken)
     {
         if (ApiKeySecrets.KeyIdOf(secret) == ApiKeySecrets.BootstrapKeyId)
