@@ -50,7 +50,7 @@ public sealed class OutgoingCredentialsInterceptor(IHttpContextAccessor http, IO
         }
 
         string? value = null;
-        var inbound = http.HttpContext;
+        var inbound = OutgoingCredentials.AsServiceNow ? null : http.HttpContext;
         if (inbound is not null)
         {
             var forwarded = inbound.Request.Headers.Authorization.ToString();
@@ -74,5 +74,31 @@ public sealed class OutgoingCredentialsInterceptor(IHttpContextAccessor http, IO
 
         copy.Add("authorization", value);
         return new ClientInterceptorContext<TRequest, TResponse>(context.Method, context.Host, context.Options.WithHeaders(copy));
+    }
+}
+
+/// <summary>Who outgoing service-to-service calls speak for, in the current async flow.</summary>
+public static class OutgoingCredentials
+{
+    private static readonly AsyncLocal<bool> AsServiceFlag = new();
+
+    /// <summary>True inside <see cref="AsService"/>.</summary>
+    public static bool AsServiceNow => AsServiceFlag.Value;
+
+    /// <summary>
+    /// Until disposed, calls in this async flow present the service token instead of the inbound caller's credentials:
+    /// for bookkeeping the service does on its own account while serving someone (recording the citation of a figure
+    /// it computed for a reader, say), which the caller's role need not allow.
+    /// </summary>
+    public static IDisposable AsService()
+    {
+        var previous = AsServiceFlag.Value;
+        AsServiceFlag.Value = true;
+        return new Restore(previous);
+    }
+
+    private sealed class Restore(bool previous) : IDisposable
+    {
+        public void Dispose() => AsServiceFlag.Value = previous;
     }
 }

@@ -11,6 +11,7 @@ using Tally.Definitions.V1;
 using Tally.Grpc;
 using Tally.Ingestion.Storage;
 using Tally.Ingestion.V1;
+using Tally.Security;
 using EngineVintage = Tally.Datasets.Query.VintageValue;
 using MetricPeriod = Tally.Datasets.Query.MetricPeriod;
 using Period = Tally.Common.V1.Period;
@@ -175,6 +176,9 @@ internal sealed partial class MetricComputer(
 
         try
         {
+            // The citation is the service's own record of where a computed figure came from: made as the service, so a
+            // reader's question (which may not create citations) still gets a citation the citation service can format.
+            using var asService = OutgoingCredentials.AsService();
             var created = await citations.CreateCitationAsync(new CreateCitationRequest { SnapshotId = snapshotId, Locator = locator, Fragment = fragment },
                 deadline: DateTime.UtcNow.AddSeconds(options.Value.ServiceCallTimeoutSeconds), cancellationToken: ct);
             if (_citations.Count >= MaxCachedCitations)
