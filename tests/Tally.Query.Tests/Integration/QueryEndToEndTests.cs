@@ -180,6 +180,31 @@ public sealed class QueryEndToEndTests(AllInOneFixture fx)
     }
 
     [Fact]
+    public async Task GetFigure_EveryCatalogFigureByItsOwnMetricAndPeriod_IsAnsweredWithThatFigure()
+    {
+        // Asked by id there is no question to differ from: the metric is exactly what was asked (no scope caveats, not PARTIAL).
+        var ingestion = new Tally.Ingestion.V1.IngestionService.IngestionServiceClient(fx.Channel.CreateCallInvoker());
+        var figures = (await ingestion.ListFiguresAsync(new Tally.Ingestion.V1.ListFiguresRequest { PageSize = 1000 })).Figures
+            // Undated characterisations ("tens of thousands each year", "the majority at times") are never a figure for a period.
+            .Where(f => f.ReviewState == ReviewState.Reviewed && f.Dimensions.Count == 0 && f.Period.Kind != PeriodKind.Unspecified)
+            .ToList();
+        Assert.NotEmpty(figures);
+
+        var wrong = new List<string>();
+        foreach (var figure in figures)
+        {
+            var answer = await fx.Query.GetFigureAsync(new GetFigureRequest { MetricId = figure.MetricId, Period = figure.Period });
+            var main = answer.Figures.FirstOrDefault(f => f.Role == FigureRole.Main);
+            if (answer.Status != AnswerStatus.Answered || main is null || main.MetricId != figure.MetricId)
+            {
+                wrong.Add($"{figure.MetricId} {figure.Period}: {answer.Status} {answer.Headline}");
+            }
+        }
+
+        Assert.True(wrong.Count == 0, $"{wrong.Count} of {figures.Count} catalog figures were not answered by their own metric id:\n" + string.Join("\n", wrong));
+    }
+
+    [Fact]
     public async Task GetFigure_PeriodWithoutYear_InvalidArgument()
     {
         var e = await Assert.ThrowsAsync<RpcException>(() => fx.Query.GetFigureAsync(new GetFigureRequest { MetricId = "ice-removals", Period = new Period { Kind = PeriodKind.FiscalYear } }));

@@ -184,7 +184,7 @@ public static class AnswerComposer
             }
 
             var chosen = !string.IsNullOrEmpty(_in.ChosenMetricId);
-            var fit = MetricFit.Assess(_q, target, candidates.FirstOrDefault(c => c.MetricId == target.Id));
+            IReadOnlyList<Difference> fit = _in.ByMetricId ? [] : MetricFit.Assess(_q, target, candidates.FirstOrDefault(c => c.MetricId == target.Id));
             if (!chosen && MetricFit.Worst(fit) == Severity.Kind)
             {
                 return NotPublishedNoMetric(target, fit, candidates);

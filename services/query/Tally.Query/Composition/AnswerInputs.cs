@@ -138,6 +138,12 @@ public sealed record AnswerInputs
     /// <summary>Metric the reader chose after a NEEDS_CLARIFICATION answer; null otherwise.</summary>
     public string? ChosenMetricId { get; init; }
 
+    /// <summary>
+    /// The metric was asked for by id (GetFigure), not by a question: it is exactly what was asked, so nothing about what
+    /// it counts, whom or how can differ from the request; only the period, dimensions and vintage still can.
+    /// </summary>
+    public bool ByMetricId { get; init; }
+
     /// <summary>Period asked for when there is no parse (GetFigure); ignored when <see cref="Parsed"/> is set.</summary>
     public Period? Period { get; init; }
 

@@ -130,6 +130,7 @@ public sealed partial class QueryEngine(
                 Figures = figures,
                 Computed = computed,
                 ChosenMetricId = metric.Id,
+                ByMetricId = true,
                 Period = period,
                 Dimensions = request.Dimensions,
                 Vintage = request.Vintage,
