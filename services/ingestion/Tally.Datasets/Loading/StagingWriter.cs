@@ -1,8 +1,10 @@
 using System.Data.Common;
+using System.Text;
 using Dapper;
 using Microsoft.Data.Sqlite;
 using Npgsql;
 using NpgsqlTypes;
+using SQLitePCL;
 using Tally.Datasets.Specs;
 using Tally.Datasets.Storage;
 using Tally.Storage;
@@ -40,14 +42,16 @@ internal static class StagingWriter
 }
 
 /// <summary>
-/// SQLite: one connection and a transaction per batch; one prepared INSERT per table reused for every row.
-/// (Multi-row INSERTs are slower here: Microsoft.Data.Sqlite binds parameters by name, a linear search per parameter.)
+/// SQLite: one connection and a transaction per batch; one prepared INSERT per table reused for every row, driven
+/// through SQLitePCL.raw with parameters bound by position and text bound as UTF-8 from a reused buffer.
+/// (Microsoft.Data.Sqlite's command binds every parameter by name on every execution and opens a data reader per
+/// statement: about a third of the load's CPU time at 1M rows. Quarantined rows are rare and keep the ADO.NET path.)
 /// </summary>
 internal sealed class SqliteStagingWriter : IStagingWriter
 {
     private readonly SqliteConnection _connection;
     private readonly int _batchRows;
-    private readonly Dictionary<PhysicalTable, SqliteCommand> _inserts = [];
+    private readonly Dictionary<PhysicalTable, RawInsert> _inserts = [];
     private SqliteCommand? _quarantine;
     private SqliteTransaction? _tx;
     private int _pending;
@@ -77,34 +81,40 @@ internal sealed class SqliteStagingWriter : IStagingWriter
     public ValueTask WriteRowAsync(PhysicalTable table, string filingId, string? sheet, long rowNumber, object?[] values, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        var tx = Tx;
-        if (!_inserts.TryGetValue(table, out var cmd))
+        _ = Tx;
+        if (!_inserts.TryGetValue(table, out var insert))
         {
-            cmd = _connection.CreateCommand();
             var columns = new List<string> { PhysicalTable.FilingColumn, PhysicalTable.SheetColumn, PhysicalTable.RowColumn };
             columns.AddRange(table.Spec.Columns.Select(c => c.Name));
-            cmd.CommandText = $"INSERT INTO {table.Quoted} ({string.Join(", ", columns.Select(PhysicalTable.Q))}) VALUES ({string.Join(", ", columns.Select((_, i) => "$p" + i))})";
-            for (var i = 0; i < columns.Count; i++)
-            {
-                cmd.Parameters.Add(new SqliteParameter("$p" + i, null));
-            }
-
-            cmd.Transaction = tx;
-            cmd.Prepare();
-            _inserts[table] = cmd;
+            insert = new RawInsert(_connection.Handle!,
+                $"INSERT INTO {table.Quoted} ({string.Join(", ", columns.Select(PhysicalTable.Q))}) VALUES ({string.Join(", ", columns.Select((_, i) => "?" + (i + 1)))})");
+            _inserts[table] = insert;
         }
 
-        cmd.Transaction = tx;
-        var p = cmd.Parameters;
-        p[0].Value = filingId;
-        p[1].Value = (object?)sheet ?? DBNull.Value;
-        p[2].Value = rowNumber;
+        insert.Text(1, filingId);
+        if (sheet is null)
+        {
+            insert.Null(2);
+        }
+        else
+        {
+            insert.Text(2, sheet);
+        }
+
+        insert.Int64(3, rowNumber);
         for (var i = 0; i < values.Length; i++)
         {
-            p[i + 3].Value = values[i] ?? DBNull.Value;
+            switch (values[i])
+            {
+                case null: insert.Null(i + 4); break;
+                case string text: insert.Text(i + 4, text); break;
+                case long l: insert.Int64(i + 4, l); break;
+                case double d: insert.Double(i + 4, d); break;
+                default: throw new InvalidOperationException($"cannot stage a {values[i]!.GetType().Name}");
+            }
         }
 
-        cmd.ExecuteNonQuery();
+        insert.Execute();
         if (++_pending >= _batchRows)
         {
             Commit();
@@ -161,9 +171,9 @@ internal sealed class SqliteStagingWriter : IStagingWriter
 
     public async ValueTask DisposeAsync()
     {
-        foreach (var cmd in _inserts.Values)
+        foreach (var insert in _inserts.Values)
         {
-            await cmd.DisposeAsync();
+            insert.Dispose();
         }
 
         if (_quarantine is not null)
@@ -303,4 +313,60 @@ internal sealed class PostgresStagingWriter : IStagingWriter
         await _copyConnection.DisposeAsync();
         await _quarantineConnection.DisposeAsync();
     }
+}
+
+/// <summary>
+/// One prepared INSERT on SQLitePCL.raw: positional binds, step, reset. Text is encoded to UTF-8 into a buffer reused
+/// for every cell (SQLite copies it: SQLITE_TRANSIENT), so binding allocates nothing.
+/// </summary>
+internal sealed class RawInsert : IDisposable
+{
+    private readonly sqlite3 _db;
+    private readonly sqlite3_stmt _stmt;
+    private byte[] _utf8 = new byte[1024];
+
+    public RawInsert(sqlite3 db, string sql)
+    {
+        _db = db;
+        var rc = raw.sqlite3_prepare_v2(db, sql, out _stmt);
+        SqliteException.ThrowExceptionForRC(rc, db);
+    }
+
+    public void Text(int index, string value)
+    {
+        var max = Encoding.UTF8.GetMaxByteCount(value.Length);
+        if (max > _utf8.Length)
+        {
+            _utf8 = new byte[Math.Max(max, _utf8.Length * 2)];
+        }
+
+        var n = Encoding.UTF8.GetBytes(value, _utf8);
+        Check(raw.sqlite3_bind_text(_stmt, index, _utf8.AsSpan(0, n)));
+    }
+
+    public void Int64(int index, long value) => Check(raw.sqlite3_bind_int64(_stmt, index, value));
+
+    public void Double(int index, double value) => Check(raw.sqlite3_bind_double(_stmt, index, value));
+
+    public void Null(int index) => Check(raw.sqlite3_bind_null(_stmt, index));
+
+    public void Execute()
+    {
+        var rc = raw.sqlite3_step(_stmt);
+        raw.sqlite3_reset(_stmt);
+        if (rc != raw.SQLITE_DONE)
+        {
+            SqliteException.ThrowExceptionForRC(rc, _db);
+        }
+    }
+
+    private void Check(int rc)
+    {
+        if (rc != raw.SQLITE_OK)
+        {
+            SqliteException.ThrowExceptionForRC(rc, _db);
+        }
+    }
+
+    public void Dispose() => _stmt.Dispose();
 }
