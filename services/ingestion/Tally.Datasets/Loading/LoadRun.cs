@@ -30,6 +30,7 @@ internal sealed class LoadRun : IAsyncDisposable
     private readonly Dictionary<(string Table, string? Vintage, string? Published), Filing> _filings = [];
     private readonly Dictionary<string, (long Count, QuarantineEntry Example)> _quarantineCodes = [];
     private readonly Stopwatch _clock = Stopwatch.StartNew();
+    private readonly KeyFilter _keys;
     private readonly long _startedAt;
     private DatasetSpec? _spec;
     private string? _inferredYaml;
@@ -51,6 +52,7 @@ internal sealed class LoadRun : IAsyncDisposable
         _spec = spec;
         _progress = progress;
         _startedAt = time.GetUtcNow().ToUnixTimeMilliseconds();
+        _keys = new KeyFilter(options.KeyFilterBudget);
     }
 
     private string DatasetId => _upload.DatasetName;
@@ -342,6 +344,7 @@ internal sealed class LoadRun : IAsyncDisposable
         public int[] VintageIndexes { get; set; } = [];
         public bool[] VintageColumns { get; set; } = [];
         public bool[] PeriodColumns { get; set; } = [];
+        public int[] KeyIndexes { get; set; } = [];
     }
 
     private async Task ReadRowsAsync(IRowReader reader, List<PhysicalTable> tables, DatasetFileFormat format, CancellationToken cancellationToken)
@@ -519,6 +522,7 @@ internal sealed class LoadRun : IAsyncDisposable
         }
 
         (state.VintageColumns, state.PeriodColumns) = Filing.Flags(spec);
+        state.KeyIndexes = spec.Key.IsDefaultOrEmpty ? [] : [.. spec.Key.Select(spec.IndexOf)];
         state.VintageIndexes = spec.Vintage is { } v ? [spec.IndexOf(v.DateColumn), v.PublishedColumn is null ? -1 : spec.IndexOf(v.PublishedColumn)] : [];
     }
 
@@ -580,6 +584,11 @@ internal sealed class LoadRun : IAsyncDisposable
 
         RowRules(spec, values, filing, reader);
         filing.Add(values, spec, state.VintageColumns, state.PeriodColumns);
+        if (state.KeyIndexes.Length > 0)
+        {
+            _keys.Add(filing, values, state.KeyIndexes);
+        }
+
         await _writer!.WriteRowAsync(state.Table, filing.Id, reader.Sheet, reader.RowNumber, values, cancellationToken);
         _rowsStored++;
     }

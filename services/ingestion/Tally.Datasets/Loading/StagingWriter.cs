@@ -212,46 +212,63 @@ internal sealed class PostgresStagingWriter : IStagingWriter
         return new PostgresStagingWriter(copy, quarantine);
     }
 
-    public async ValueTask WriteRowAsync(PhysicalTable table, string filingId, string? sheet, long rowNumber, object?[] values, CancellationToken cancellationToken)
+    public ValueTask WriteRowAsync(PhysicalTable table, string filingId, string? sheet, long rowNumber, object?[] values, CancellationToken cancellationToken)
     {
+        cancellationToken.ThrowIfCancellationRequested();
         if (!ReferenceEquals(_current, table))
         {
-            await CompleteCopyAsync(cancellationToken);
-            var columns = new List<string> { PhysicalTable.FilingColumn, PhysicalTable.SheetColumn, PhysicalTable.RowColumn };
-            columns.AddRange(table.Spec.Columns.Select(c => c.Name));
-            _importer = await _copyConnection.BeginBinaryImportAsync(
-                $"COPY {table.Quoted} ({string.Join(", ", columns.Select(PhysicalTable.Q))}) FROM STDIN (FORMAT BINARY)", cancellationToken);
-            _current = table;
+            return StartCopyAndWriteAsync(table, filingId, sheet, rowNumber, values, cancellationToken);
         }
 
+        WriteRow(filingId, sheet, rowNumber, values);
+        return ValueTask.CompletedTask;
+    }
+
+    private async ValueTask StartCopyAndWriteAsync(PhysicalTable table, string filingId, string? sheet, long rowNumber, object?[] values, CancellationToken cancellationToken)
+    {
+        await CompleteCopyAsync(cancellationToken);
+        var columns = new List<string> { PhysicalTable.FilingColumn, PhysicalTable.SheetColumn, PhysicalTable.RowColumn };
+        columns.AddRange(table.Spec.Columns.Select(c => c.Name));
+        _importer = await _copyConnection.BeginBinaryImportAsync(
+            $"COPY {table.Quoted} ({string.Join(", ", columns.Select(PhysicalTable.Q))}) FROM STDIN (FORMAT BINARY)", cancellationToken);
+        _current = table;
+        WriteRow(filingId, sheet, rowNumber, values);
+    }
+
+    /// <summary>
+    /// One row into the COPY buffer with the importer's synchronous writes: they only copy into Npgsql's write buffer
+    /// and block on the socket when it is full, whereas a WriteAsync per cell cost a state machine per value.
+    /// </summary>
+    private void WriteRow(string filingId, string? sheet, long rowNumber, object?[] values)
+    {
         var importer = _importer!;
-        await importer.StartRowAsync(cancellationToken);
-        await importer.WriteAsync(filingId, NpgsqlDbType.Text, cancellationToken);
+        importer.StartRow();
+        importer.Write(filingId, NpgsqlDbType.Text);
         if (sheet is null)
         {
-            await importer.WriteNullAsync(cancellationToken);
+            importer.WriteNull();
         }
         else
         {
-            await importer.WriteAsync(sheet, NpgsqlDbType.Text, cancellationToken);
+            importer.Write(sheet, NpgsqlDbType.Text);
         }
 
-        await importer.WriteAsync(rowNumber, NpgsqlDbType.Bigint, cancellationToken);
+        importer.Write(rowNumber, NpgsqlDbType.Bigint);
         for (var i = 0; i < values.Length; i++)
         {
             switch (values[i])
             {
                 case null:
-                    await importer.WriteNullAsync(cancellationToken);
+                    importer.WriteNull();
                     break;
                 case long l:
-                    await importer.WriteAsync(l, NpgsqlDbType.Bigint, cancellationToken);
+                    importer.Write(l, NpgsqlDbType.Bigint);
                     break;
                 case double d:
-                    await importer.WriteAsync(d, NpgsqlDbType.Double, cancellationToken);
+                    importer.Write(d, NpgsqlDbType.Double);
                     break;
                 default:
-                    await importer.WriteAsync((string)values[i]!, NpgsqlDbType.Text, cancellationToken);
+                    importer.Write((string)values[i]!, NpgsqlDbType.Text);
                     break;
             }
         }
