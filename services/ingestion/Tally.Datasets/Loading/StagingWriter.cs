@@ -1,4 +1,5 @@
 using System.Data.Common;
+using System.Runtime.InteropServices;
 using System.Text;
 using Dapper;
 using Microsoft.Data.Sqlite;
@@ -333,20 +334,27 @@ internal sealed class PostgresStagingWriter : IStagingWriter
 }
 
 /// <summary>
-/// One prepared INSERT on SQLitePCL.raw: positional binds, step, reset. Text is encoded to UTF-8 into a buffer reused
-/// for every cell (SQLite copies it: SQLITE_TRANSIENT), so binding allocates nothing.
+/// One prepared INSERT: prepared through SQLitePCL.raw, then bound, stepped and reset by position through direct calls
+/// into the same e_sqlite3 library on the statement's raw pointer. SQLitePCL's wrappers take and release the statement's
+/// SafeHandle on every call (about 20 calls a row); here the handle is held once for the statement's life. Text is
+/// encoded to UTF-8 into a buffer reused for every cell (SQLite copies it: SQLITE_TRANSIENT), so binding allocates nothing.
 /// </summary>
 internal sealed class RawInsert : IDisposable
 {
+    private static readonly IntPtr Transient = new(-1);
     private readonly sqlite3 _db;
     private readonly sqlite3_stmt _stmt;
+    private readonly IntPtr _handle;
     private byte[] _utf8 = new byte[1024];
+    private bool _addedRef;
 
     public RawInsert(sqlite3 db, string sql)
     {
         _db = db;
         var rc = raw.sqlite3_prepare_v2(db, sql, out _stmt);
         SqliteException.ThrowExceptionForRC(rc, db);
+        _stmt.DangerousAddRef(ref _addedRef);
+        _handle = _stmt.DangerousGetHandle();
     }
 
     public void Text(int index, string value)
@@ -358,19 +366,20 @@ internal sealed class RawInsert : IDisposable
         }
 
         var n = Encoding.UTF8.GetBytes(value, _utf8);
-        Check(raw.sqlite3_bind_text(_stmt, index, _utf8.AsSpan(0, n)));
+        Check(Native.sqlite3_bind_text(_handle, index, ref _utf8[0], n, Transient));
     }
 
-    public void Int64(int index, long value) => Check(raw.sqlite3_bind_int64(_stmt, index, value));
+    public void Int64(int index, long value) => Check(Native.sqlite3_bind_int64(_handle, index, value));
 
-    public void Double(int index, double value) => Check(raw.sqlite3_bind_double(_stmt, index, value));
+    public void Double(int index, double value) => Check(Native.sqlite3_bind_double(_handle, index, value));
 
-    public void Null(int index) => Check(raw.sqlite3_bind_null(_stmt, index));
+    public void Null(int index) => Check(Native.sqlite3_bind_null(_handle, index));
 
     public void Execute()
     {
-        var rc = raw.sqlite3_step(_stmt);
-        raw.sqlite3_reset(_stmt);
+        var rc = Native.sqlite3_step(_handle);
+        _ = Native.sqlite3_reset(_handle); // repeats the step's error, which is reported below
+
         if (rc != raw.SQLITE_DONE)
         {
             SqliteException.ThrowExceptionForRC(rc, _db);
@@ -385,5 +394,44 @@ internal sealed class RawInsert : IDisposable
         }
     }
 
-    public void Dispose() => _stmt.Dispose();
+    public void Dispose()
+    {
+        if (_addedRef)
+        {
+            _stmt.DangerousRelease();
+            _addedRef = false;
+        }
+
+        _stmt.Dispose();
+    }
+
+    /// <summary>The e_sqlite3 library that SQLitePCLRaw's bundle ships and has loaded already.</summary>
+    private static class Native
+    {
+        private const string Library = "e_sqlite3";
+
+        [DllImport(Library, ExactSpelling = true)]
+        [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
+        public static extern int sqlite3_bind_text(IntPtr stmt, int index, ref byte text, int bytes, IntPtr destructor);
+
+        [DllImport(Library, ExactSpelling = true)]
+        [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
+        public static extern int sqlite3_bind_int64(IntPtr stmt, int index, long value);
+
+        [DllImport(Library, ExactSpelling = true)]
+        [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
+        public static extern int sqlite3_bind_double(IntPtr stmt, int index, double value);
+
+        [DllImport(Library, ExactSpelling = true)]
+        [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
+        public static extern int sqlite3_bind_null(IntPtr stmt, int index);
+
+        [DllImport(Library, ExactSpelling = true)]
+        [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
+        public static extern int sqlite3_step(IntPtr stmt);
+
+        [DllImport(Library, ExactSpelling = true)]
+        [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
+        public static extern int sqlite3_reset(IntPtr stmt);
+    }
 }
