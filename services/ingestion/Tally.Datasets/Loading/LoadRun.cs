@@ -33,6 +33,7 @@ internal sealed class LoadRun : IAsyncDisposable
     private readonly KeyFilter _keys;
     private readonly long _startedAt;
     private DatasetSpec? _spec;
+    private Filing? _lastFiling;
     private string? _inferredYaml;
     private IStagingWriter? _writer;
     private CountingStream? _input;
@@ -575,11 +576,19 @@ internal sealed class LoadRun : IAsyncDisposable
             }
         }
 
-        var key = (spec.Name, vintageText, publishedText);
-        if (!_filings.TryGetValue(key, out var filing))
+        // Rows of one vintage usually come together: the last row's filing is checked before the dictionary.
+        var filing = _lastFiling;
+        if (filing is null || !ReferenceEquals(filing.Table, state.Table)
+            || !string.Equals(filing.VintageDateText, vintageText, StringComparison.Ordinal) || !string.Equals(filing.PublishedText, publishedText, StringComparison.Ordinal))
         {
-            filing = new Filing(Ids.New("fl"), state.Table, vintageText, publishedText);
-            _filings[key] = filing;
+            var key = (spec.Name, vintageText, publishedText);
+            if (!_filings.TryGetValue(key, out filing))
+            {
+                filing = new Filing(Ids.New("fl"), state.Table, vintageText, publishedText);
+                _filings[key] = filing;
+            }
+
+            _lastFiling = filing;
         }
 
         RowRules(spec, values, filing, reader);
