@@ -116,4 +116,42 @@ public sealed class VintageValidationTests
         Assert.Equal("2023-09-04", result.Vintage!.Label);
         Assert.Equal(Mini.Convicted(12, 2), result.Value);
     }
+
+    public static TheoryData<string, int> DialectsAndKeyBudgets()
+    {
+        var data = new TheoryData<string, int>();
+        foreach (var dialect in Dialects.All)
+        {
+            // 0: every filing is scanned in SQL; 100: the budget runs out inside the second filing; default: never runs out.
+            foreach (var budget in new[] { 0, 100, new DatasetEngineOptions().KeyFilterBudget })
+            {
+                data.Add(dialect, budget);
+            }
+        }
+
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(DialectsAndKeyBudgets))]
+    public async Task RepeatedKeys_AreQuarantinedInEveryFiling_HoweverManyKeysTheLoadRemembers(string dialect, int budget)
+    {
+        await using var db = await TestDb.CreateAsync(dialect, new DatasetEngineOptions { ProgressIntervalMs = 0, BatchRows = 1000, KeyFilterBudget = budget });
+        var first = Mini.Pull("2023-09-04", "2023-09-25", 2023, 12, scale: 2); // rows 2-85
+        var second = Mini.Pull("2023-10-02", "2023-10-20", 2024, 1, scale: 3); // rows 87-
+        var rows = first.Append((string[])first[5].Clone()) // row 86 repeats row 7
+            .Concat(second).Append((string[])second[^2].Clone()).ToList(); // the last row repeats the one two above it
+
+        var summary = await LoadAsync(db, "repeats.csv", rows);
+
+        Assert.Equal(rows.Count, summary.RowsRead);
+        Assert.Equal(2, summary.RowsQuarantined);
+        Assert.Equal(summary.RowsRead, summary.RowsStored + summary.RowsQuarantined);
+        var quarantined = (await db.Engine.ListQuarantineAsync("mini")).Rows.OrderBy(q => q.RowNumber).ToList();
+        Assert.All(quarantined, q => Assert.Equal("DUPLICATE_KEY", q.Code));
+        Assert.Equal([86L, rows.Count + 1L], quarantined.Select(q => q.RowNumber));
+        Assert.Contains("repeats row 7", quarantined[0].Reason, StringComparison.Ordinal);
+        Assert.Contains($"repeats row {rows.Count - 1}", quarantined[1].Reason, StringComparison.Ordinal);
+        Assert.Equal(rows.Count - 2, await db.ScalarAsync("SELECT COUNT(*) FROM \"dt_mini__releases\""));
+    }
 }

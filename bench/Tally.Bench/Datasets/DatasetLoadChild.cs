@@ -14,11 +14,12 @@ namespace Tally.Bench.Datasets;
 /// </summary>
 internal static class DatasetLoadChild
 {
-    public const string Usage = "usage: Tally.Bench dataset-load --file CSV (--sqlite DIR | --postgres CONNSTRING --schema NAME)";
+    public const string Usage = "usage: Tally.Bench dataset-load --file CSV (--sqlite DIR | --postgres CONNSTRING --schema NAME | --generate ROWS)";
 
     public static async Task<int> RunAsync(string[] args)
     {
         string? file = null, sqlite = null, postgres = null, schema = null;
+        long? generate = null;
         for (var i = 0; i < args.Length; i++)
         {
             switch (args[i])
@@ -27,8 +28,16 @@ internal static class DatasetLoadChild
                 case "--sqlite": sqlite = args[++i]; break;
                 case "--postgres": postgres = args[++i]; break;
                 case "--schema": schema = args[++i]; break;
+                case "--generate": generate = long.Parse(args[++i], CultureInfo.InvariantCulture); break;
                 default: throw new ArgumentException($"unknown option '{args[i]}'. {Usage}");
             }
+        }
+
+        if (file is not null && generate is { } rows)
+        {
+            // The benchmark's CSV on its own (for profiling a load by hand): same generator, same seed.
+            await DetentionStayGenerator.WriteFileAsync(file, rows);
+            return 0;
         }
 
         if (file is null || !File.Exists(file) || (sqlite is null) == (postgres is null) || (postgres is not null && schema is null))

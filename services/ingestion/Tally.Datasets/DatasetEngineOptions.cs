@@ -47,6 +47,14 @@ public sealed class DatasetEngineOptions
     [Range(1, 10_000)]
     public int MaxHeaderSearchRows { get; set; } = 50;
 
+    /// <summary>
+    /// Keys a load remembers (as 64-bit hashes, about 20 bytes each, up to twice that while a hash set grows) to skip the
+    /// duplicate-key scan of filings whose keys are all distinct (default 2 Mi: 40–80 MB, briefly ~120 MB); past it the
+    /// remaining filings are scanned in SQL. 0 scans every filing.
+    /// </summary>
+    [Range(0, 100_000_000)]
+    public int KeyFilterBudget { get; set; } = 2 << 20;
+
     /// <summary>Rows per SQLite transaction while staging (default 50,000).</summary>
     [Range(1, 10_000_000)]
     public int BatchRows { get; set; } = 50_000;

@@ -30,8 +30,10 @@ internal sealed class LoadRun : IAsyncDisposable
     private readonly Dictionary<(string Table, string? Vintage, string? Published), Filing> _filings = [];
     private readonly Dictionary<string, (long Count, QuarantineEntry Example)> _quarantineCodes = [];
     private readonly Stopwatch _clock = Stopwatch.StartNew();
+    private readonly KeyFilter _keys;
     private readonly long _startedAt;
     private DatasetSpec? _spec;
+    private Filing? _lastFiling;
     private string? _inferredYaml;
     private IStagingWriter? _writer;
     private CountingStream? _input;
@@ -51,6 +53,7 @@ internal sealed class LoadRun : IAsyncDisposable
         _spec = spec;
         _progress = progress;
         _startedAt = time.GetUtcNow().ToUnixTimeMilliseconds();
+        _keys = new KeyFilter(options.KeyFilterBudget);
     }
 
     private string DatasetId => _upload.DatasetName;
@@ -342,6 +345,7 @@ internal sealed class LoadRun : IAsyncDisposable
         public int[] VintageIndexes { get; set; } = [];
         public bool[] VintageColumns { get; set; } = [];
         public bool[] PeriodColumns { get; set; } = [];
+        public int[] KeyIndexes { get; set; } = [];
     }
 
     private async Task ReadRowsAsync(IRowReader reader, List<PhysicalTable> tables, DatasetFileFormat format, CancellationToken cancellationToken)
@@ -519,6 +523,7 @@ internal sealed class LoadRun : IAsyncDisposable
         }
 
         (state.VintageColumns, state.PeriodColumns) = Filing.Flags(spec);
+        state.KeyIndexes = spec.Key.IsDefaultOrEmpty ? [] : [.. spec.Key.Select(spec.IndexOf)];
         state.VintageIndexes = spec.Vintage is { } v ? [spec.IndexOf(v.DateColumn), v.PublishedColumn is null ? -1 : spec.IndexOf(v.PublishedColumn)] : [];
     }
 
@@ -571,15 +576,28 @@ internal sealed class LoadRun : IAsyncDisposable
             }
         }
 
-        var key = (spec.Name, vintageText, publishedText);
-        if (!_filings.TryGetValue(key, out var filing))
+        // Rows of one vintage usually come together: the last row's filing is checked before the dictionary.
+        var filing = _lastFiling;
+        if (filing is null || !ReferenceEquals(filing.Table, state.Table)
+            || !string.Equals(filing.VintageDateText, vintageText, StringComparison.Ordinal) || !string.Equals(filing.PublishedText, publishedText, StringComparison.Ordinal))
         {
-            filing = new Filing(Ids.New("fl"), state.Table, vintageText, publishedText);
-            _filings[key] = filing;
+            var key = (spec.Name, vintageText, publishedText);
+            if (!_filings.TryGetValue(key, out filing))
+            {
+                filing = new Filing(Ids.New("fl"), state.Table, vintageText, publishedText);
+                _filings[key] = filing;
+            }
+
+            _lastFiling = filing;
         }
 
         RowRules(spec, values, filing, reader);
         filing.Add(values, spec, state.VintageColumns, state.PeriodColumns);
+        if (state.KeyIndexes.Length > 0)
+        {
+            _keys.Add(filing, values, state.KeyIndexes);
+        }
+
         await _writer!.WriteRowAsync(state.Table, filing.Id, reader.Sheet, reader.RowNumber, values, cancellationToken);
         _rowsStored++;
     }

@@ -68,14 +68,15 @@ internal sealed class RowConverter
                     values[i] = d;
                     break;
                 case ColumnType.Date:
-                    if (!TryParseDate(text, column, out var date))
+                    if (!TryParseDate(text, column, out var date, out var iso))
                     {
                         error = new RowError(column.Name, "UNPARSABLE_DATE",
                             $"'{column.Name}' is not a date in the format{(column.DateFormats.Length > 1 ? "s" : "")} {string.Join(" or ", column.DateFormats)}: '{Clip(text)}'");
                         return false;
                     }
 
-                    values[i] = date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+                    // An ISO cell already spells the date as stored: its first ten characters (no formatting per cell).
+                    values[i] = !iso ? date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) : text.Length == 10 ? text : text[..10];
                     break;
                 case ColumnType.Enum:
                     if (_exact[i].TryGetValue(text, out var exact))
@@ -132,13 +133,15 @@ internal sealed class RowConverter
         return groups[0].Length is >= 1 and <= 3 && groups.Skip(1).All(g => g.Length == 3);
     }
 
-    private static bool TryParseDate(string text, ColumnSpec column, out DateOnly date)
+    private static bool TryParseDate(string text, ColumnSpec column, out DateOnly date, out bool isIso)
     {
         // Fast path for ISO dates (and ISO date-times when a format allows them): most files, and every workbook cell.
+        date = default;
         var isoShape = text.Length == 10
             ? column.DateFormats[0] == "yyyy-MM-dd"
             : text.Length == 19 && text[10] == 'T' && column.DateFormats[0] == "yyyy-MM-dd'T'HH:mm:ss";
-        if (isoShape && TryIso(text, out date))
+        isIso = isoShape && TryIso(text, out date);
+        if (isIso)
         {
             return true;
         }

@@ -18,7 +18,8 @@ internal sealed class TableChecks(ServiceDatabase db, DatasetSpec spec, DatasetU
     {
         long removed = 0;
         await using var connection = await db.OpenAsync(cancellationToken);
-        foreach (var group in filings.Where(f => !f.Table.Spec.Key.IsDefaultOrEmpty).GroupBy(f => f.Table))
+        // Filings whose keys were all distinct while they were read (KeyFilter) have nothing to find.
+        foreach (var group in filings.Where(f => !f.Table.Spec.Key.IsDefaultOrEmpty && f.MayRepeatKeys).GroupBy(f => f.Table))
         {
             var table = group.Key;
             var keys = table.Spec.Key;
