@@ -123,8 +123,9 @@ public sealed class TlsTests : IDisposable
 
         Assert.Equal(StatusCode.Unavailable, e.StatusCode);
         Assert.StartsWith($"Error connecting to {host.GrpcBase}:", e.Status.Detail, StringComparison.Ordinal);
-        Assert.EndsWith("; if the server serves TLS, use an https:// address", e.Status.Detail, StringComparison.Ordinal);
+        Assert.True(e.Status.Detail.EndsWith("; if the server serves TLS, use an https:// address", StringComparison.Ordinal), $"{e.Status.Detail} ({(e.Status.DebugException as HttpRequestException)?.HttpRequestError}, inner {e.Status.DebugException?.InnerException?.GetType().Name ?? "none"})");
     }
+
 
     [Fact]
     public async Task HttpPort_StaysPlaintextHttp11_WithTlsOn()
