@@ -18,7 +18,14 @@ public sealed class CsvReaderTests
         var rows = new List<(long, string[], string?)>();
         while (await reader.ReadAsync(CancellationToken.None))
         {
-            rows.Add((reader.RowNumber, Enumerable.Range(0, reader.CellCount).Select(reader.Cell).ToArray(), reader.ProblemCode));
+            var cells = Enumerable.Range(0, reader.CellCount).Select(reader.Cell).ToArray();
+            for (var i = 0; i < cells.Length; i++)
+            {
+                Assert.Equal(cells[i], reader.CellSpan(i).ToString()); // the span the converter reads is the same text
+            }
+
+            Assert.True(reader.CellSpan(reader.CellCount).IsEmpty);
+            rows.Add((reader.RowNumber, cells, reader.ProblemCode));
         }
 
         return rows;
@@ -112,6 +119,55 @@ public sealed class CsvReaderTests
         Assert.Equal("multi\nline, quoted \"text\"", rows[59_998].Cells[1]); // i = 59997 is a multiple of 7
         Assert.Equal((59_999 * 3).ToString(System.Globalization.CultureInfo.InvariantCulture), rows[^1].Cells[2]);
         Assert.Equal(2 + 60_000 + (60_000 + 6) / 7 - 1, rows[^1].Row); // every 7th record spans two lines
+    }
+
+    [Fact]
+    public async Task VeryLongCells_LongerThanTheBuffer_AreKeptWhole_AndLaterShortRowsAreNotPolluted()
+    {
+        var big = string.Concat(Enumerable.Range(0, 30_000).Select(i => (char)('a' + i % 26))) + "\u00e9\u4e2d";
+        var quoted = "x,\"y\n" + new string('q', 150_000) + "\"";
+        var rows = await ReadAllAsync($"a,b,c\n1,{big},2\n{quoted},3\n4,,5\n6,z,7");
+
+        Assert.Equal(5, rows.Count);
+        Assert.Equal(["1", big, "2"], rows[1].Cells);
+        Assert.Equal(["x", "y\n" + new string('q', 150_000), "3"], rows[2].Cells);
+        Assert.Equal(["4", "", "5"], rows[3].Cells); // the row buffer is reused: no leftover text from the long rows
+        Assert.Equal(["6", "z", "7"], rows[4].Cells); // no final newline
+        Assert.Equal(6, rows[4].Row);
+        Assert.All(rows, r => Assert.Null(r.Code));
+    }
+
+    [Fact]
+    public async Task OverlongCell_InTheMiddle_LeavesTheRowsOtherCellsIntact()
+    {
+        var rows = await ReadAllAsync("a,b,c\n1," + new string('x', 500) + ",3\n4,5,6\n", limits: new ReaderLimits { MaxCellChars = 100 });
+
+        Assert.Equal("CELL_TOO_LONG", rows[1].Code);
+        Assert.Equal(["1", new string('x', 100), "3"], rows[1].Cells);
+        Assert.Equal(["4", "5", "6"], rows[2].Cells);
+        Assert.Null(rows[2].Code);
+    }
+
+    [Fact]
+    public async Task TooManyCells_KeepsTheFirstCells_AndFlagsTheRow()
+    {
+        var rows = await ReadAllAsync("a,b\n1,2,3,4,5\n6,7\n", limits: new ReaderLimits { MaxCells = 3 });
+
+        Assert.Equal("TOO_MANY_CELLS", rows[1].Code);
+        Assert.Equal(["1", "2", "3"], rows[1].Cells);
+        Assert.Equal(["6", "7"], rows[2].Cells);
+        Assert.Null(rows[2].Code);
+    }
+
+    [Fact]
+    public async Task CrLineEnds_BlankLines_AndQuotedEmptyCells_MatchTheLfReading()
+    {
+        var lf = await ReadAllAsync("a;b\n\n\"\";\" x \"\n1;\"2\n3\"\n");
+        var cr = await ReadAllAsync("a;b\r\r\"\";\" x \"\r1;\"2\n3\"\r");
+
+        Assert.Equal(lf.Select(r => r.Cells), cr.Select(r => r.Cells));
+        Assert.Equal(["", " x "], lf[1].Cells); // cells are not trimmed by the reader
+        Assert.Equal(["1", "2\n3"], lf[2].Cells);
     }
 
     [Fact]
