@@ -18,14 +18,7 @@ public sealed class CsvReaderTests
         var rows = new List<(long, string[], string?)>();
         while (await reader.ReadAsync(CancellationToken.None))
         {
-            var cells = Enumerable.Range(0, reader.CellCount).Select(reader.Cell).ToArray();
-            for (var i = 0; i < cells.Length; i++)
-            {
-                Assert.Equal(cells[i], reader.CellSpan(i).ToString()); // the span the converter reads is the same text
-            }
-
-            Assert.True(reader.CellSpan(reader.CellCount).IsEmpty);
-            rows.Add((reader.RowNumber, cells, reader.ProblemCode));
+            rows.Add((reader.RowNumber, Enumerable.Range(0, reader.CellCount).Select(reader.Cell).ToArray(), reader.ProblemCode));
         }
 
         return rows;
@@ -131,7 +124,7 @@ public sealed class CsvReaderTests
         Assert.Equal(5, rows.Count);
         Assert.Equal(["1", big, "2"], rows[1].Cells);
         Assert.Equal(["x", "y\n" + new string('q', 150_000), "3"], rows[2].Cells);
-        Assert.Equal(["4", "", "5"], rows[3].Cells); // the row buffer is reused: no leftover text from the long rows
+        Assert.Equal(["4", "", "5"], rows[3].Cells); // no leftover text from the long rows
         Assert.Equal(["6", "z", "7"], rows[4].Cells); // no final newline
         Assert.Equal(6, rows[4].Row);
         Assert.All(rows, r => Assert.Null(r.Code));

@@ -531,7 +531,7 @@ internal sealed class LoadRun : IAsyncDisposable
     {
         for (var i = 0; i < reader.CellCount; i++)
         {
-            if (!reader.CellSpan(i).IsWhiteSpace())
+            if (!string.IsNullOrWhiteSpace(reader.Cell(i)))
             {
                 return false;
             }

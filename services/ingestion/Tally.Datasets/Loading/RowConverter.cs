@@ -16,9 +16,7 @@ internal sealed class RowConverter
     private readonly TableSpec _table;
     private readonly int[] _map;
     private readonly Dictionary<string, string>[] _enums;
-    private readonly HashSet<string>.AlternateLookup<ReadOnlySpan<char>>[] _exact;
-    private readonly string?[] _lastDate;
-    private static readonly string[] IsoFormats = ["yyyy-MM-dd", "yyyy-MM-dd'T'HH:mm:ss"];
+    private readonly HashSet<string>[] _exact;
 
     public RowConverter(TableSpec table, int[] map)
     {
@@ -28,20 +26,15 @@ internal sealed class RowConverter
             .Where(v => v.Length > 0)
             .GroupBy(v => HeaderMatcher.Normalize(v))
             .ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal))];
-        _exact = [.. table.Columns.Select(c => c.AllowedValues.Where(v => v.Length > 0).ToHashSet(StringComparer.Ordinal).GetAlternateLookup<ReadOnlySpan<char>>())];
-        _lastDate = new string?[table.Columns.Length];
+        _exact = [.. table.Columns.Select(c => c.AllowedValues.Where(v => v.Length > 0).ToHashSet(StringComparer.Ordinal))];
     }
 
-    /// <summary>
-    /// Converts the row into <paramref name="values"/>. Cells are read as spans: numbers, dates and enum values are
-    /// parsed without a string per cell; only text cells (and the messages of rows that fail) make strings.
-    /// </summary>
     public bool TryConvert(IRowReader row, object?[] values, out RowError error)
     {
         for (var i = 0; i < _map.Length; i++)
         {
             var column = _table.Columns[i];
-            var text = row.CellSpan(_map[i]).Trim();
+            var text = row.Cell(_map[i]).Trim();
             if (text.Length == 0)
             {
                 if (column.Required)
@@ -82,7 +75,8 @@ internal sealed class RowConverter
                         return false;
                     }
 
-                    values[i] = iso ? IsoText(i, text[..10]) : date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+                    // An ISO cell already spells the date as stored: its first ten characters (no formatting per cell).
+                    values[i] = !iso ? date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) : text.Length == 10 ? text : text[..10];
                     break;
                 case ColumnType.Enum:
                     if (_exact[i].TryGetValue(text, out var exact))
@@ -91,18 +85,17 @@ internal sealed class RowConverter
                         break;
                     }
 
-                    var cell = text.ToString();
-                    if (!_enums[i].TryGetValue(HeaderMatcher.Normalize(cell), out var canonical))
+                    if (!_enums[i].TryGetValue(HeaderMatcher.Normalize(text), out var canonical))
                     {
                         error = new RowError(column.Name, "NOT_ALLOWED_VALUE",
-                            $"'{column.Name}' is '{Clip(cell)}', which is not one of the spec's values ({string.Join(", ", column.AllowedValues.Where(v => v.Length > 0).Take(12))}{(column.AllowedValues.Length > 12 ? ", ..." : "")}); add it to the spec if it is genuine");
+                            $"'{column.Name}' is '{Clip(text)}', which is not one of the spec's values ({string.Join(", ", column.AllowedValues.Where(v => v.Length > 0).Take(12))}{(column.AllowedValues.Length > 12 ? ", ..." : "")}); add it to the spec if it is genuine");
                         return false;
                     }
 
                     values[i] = canonical;
                     break;
                 default:
-                    values[i] = text.ToString();
+                    values[i] = text;
                     break;
             }
         }
@@ -111,21 +104,7 @@ internal sealed class RowConverter
         return true;
     }
 
-    /// <summary>The stored text of an ISO date: the previous row's string for the column when the date repeats (one string per run of equal dates).</summary>
-    private string IsoText(int column, ReadOnlySpan<char> text)
-    {
-        var last = _lastDate[column];
-        if (last is not null && text.SequenceEqual(last))
-        {
-            return last;
-        }
-
-        return _lastDate[column] = text.ToString();
-    }
-
-    internal static bool TryParseInt(string text, out long value) => TryParseInt(text.AsSpan(), out value);
-
-    internal static bool TryParseInt(ReadOnlySpan<char> text, out long value)
+    internal static bool TryParseInt(string text, out long value)
     {
         if (long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out value))
         {
@@ -135,7 +114,7 @@ internal sealed class RowConverter
         // "1,234" (thousands separators) and Excel's "1234.0" / "1.2E3" when the number is whole.
         if (double.TryParse(text, NumberStyles.Float | NumberStyles.AllowThousands, CultureInfo.InvariantCulture, out var d)
             && double.IsFinite(d) && d == Math.Floor(d) && Math.Abs(d) < 9e15
-            && (!text.Contains(',') || ThousandsOk(text)))
+            && (!text.Contains(',', StringComparison.Ordinal) || ThousandsOk(text)))
         {
             value = (long)d;
             return true;
@@ -145,27 +124,16 @@ internal sealed class RowConverter
         return false;
     }
 
-    private static bool ThousandsOk(ReadOnlySpan<char> text)
+    private static bool ThousandsOk(string text)
     {
-        var digits = text.TrimStart("-+");
-        var dot = digits.IndexOf('.');
+        var digits = text.TrimStart('-', '+');
+        var dot = digits.IndexOf('.', StringComparison.Ordinal);
         var whole = dot < 0 ? digits : digits[..dot];
-        var first = true;
-        foreach (var range in whole.Split(','))
-        {
-            var length = range.End.GetOffset(whole.Length) - range.Start.GetOffset(whole.Length);
-            if (first ? length is < 1 or > 3 : length != 3)
-            {
-                return false;
-            }
-
-            first = false;
-        }
-
-        return true;
+        var groups = whole.Split(',');
+        return groups[0].Length is >= 1 and <= 3 && groups.Skip(1).All(g => g.Length == 3);
     }
 
-    private static bool TryParseDate(ReadOnlySpan<char> text, ColumnSpec column, out DateOnly date, out bool isIso)
+    private static bool TryParseDate(string text, ColumnSpec column, out DateOnly date, out bool isIso)
     {
         // Fast path for ISO dates (and ISO date-times when a format allows them): most files, and every workbook cell.
         date = default;
@@ -188,7 +156,7 @@ internal sealed class RowConverter
         }
 
         // Workbook cells typed as dates arrive as ISO text whatever the display format.
-        if (DateTime.TryParseExact(text, IsoFormats, CultureInfo.InvariantCulture, DateTimeStyles.None, out var iso))
+        if (DateTime.TryParseExact(text, ["yyyy-MM-dd", "yyyy-MM-dd'T'HH:mm:ss"], CultureInfo.InvariantCulture, DateTimeStyles.None, out var iso))
         {
             date = DateOnly.FromDateTime(iso);
             return true;
@@ -198,7 +166,7 @@ internal sealed class RowConverter
         return false;
     }
 
-    private static bool TryIso(ReadOnlySpan<char> text, out DateOnly date)
+    private static bool TryIso(string text, out DateOnly date)
     {
         date = default;
         if (text[4] != '-' || text[7] != '-' || !Digits(text, 0, 4) || !Digits(text, 5, 2) || !Digits(text, 8, 2))
@@ -222,7 +190,7 @@ internal sealed class RowConverter
         return true;
     }
 
-    private static bool Digits(ReadOnlySpan<char> s, int start, int count)
+    private static bool Digits(string s, int start, int count)
     {
         for (var i = start; i < start + count; i++)
         {
@@ -235,7 +203,7 @@ internal sealed class RowConverter
         return true;
     }
 
-    private static int Num(ReadOnlySpan<char> s, int start, int count)
+    private static int Num(string s, int start, int count)
     {
         var n = 0;
         for (var i = start; i < start + count; i++)
@@ -247,6 +215,4 @@ internal sealed class RowConverter
     }
 
     internal static string Clip(string text) => text.Length <= 80 ? text : text[..77] + "...";
-
-    private static string Clip(ReadOnlySpan<char> text) => text.Length <= 80 ? text.ToString() : string.Concat(text[..77], "...");
 }

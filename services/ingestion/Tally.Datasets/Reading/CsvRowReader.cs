@@ -6,8 +6,7 @@ namespace Tally.Datasets.Reading;
 /// Streaming RFC 4180 reader: quoted fields with embedded delimiters, newlines and doubled quotes; CRLF, LF or
 /// CR line ends; a UTF-8 byte-order mark; delimiter detection among , ; TAB |. Memory is bounded by the
 /// 64 Ki-char buffer plus the longest row (cells are capped at <see cref="ReaderLimits.MaxCellChars"/>).
-/// Malformed rows are returned with <see cref="Problem"/> set, never dropped. The current row's cells live in one
-/// reused char buffer: <see cref="CellSpan"/> reads a cell without allocating; <see cref="Cell"/> makes a string.
+/// Malformed rows are returned with <see cref="Problem"/> set, never dropped.
 /// </summary>
 internal sealed class CsvRowReader : IRowReader
 {
@@ -25,12 +24,10 @@ internal sealed class CsvRowReader : IRowReader
     private bool _done;
     private bool _skipLf;
     private long _line = 1;
-    private int[] _starts = new int[32]; // where each cell of the current row starts in _row
-    private int[] _lengths = new int[32];
+    private string[] _cells = new string[32];
     private int _count;
-    private char[] _row = new char[1024]; // the current row's cells, one after another (unescaped)
-    private int _rowLen;
-    private int _fieldStart;
+    private char[] _field = new char[256];
+    private int _fieldLen;
     private bool _first = true;
 
     private CsvRowReader(CountingStream input, ReaderLimits limits)
@@ -61,9 +58,7 @@ internal sealed class CsvRowReader : IRowReader
     /// <summary>Blank lines skipped so far (reported, not stored).</summary>
     public long BlankLines { get; private set; }
 
-    public string Cell(int index) => index < _count && _lengths[index] > 0 ? new string(_row, _starts[index], _lengths[index]) : "";
-
-    public ReadOnlySpan<char> CellSpan(int index) => index < _count ? _row.AsSpan(_starts[index], _lengths[index]) : default;
+    public string Cell(int index) => index < _count ? _cells[index] : "";
 
     /// <summary>Opens a reader; with <paramref name="delimiter"/> null the delimiter is detected from the first lines.</summary>
     public static async Task<CsvRowReader> OpenAsync(CountingStream input, char? delimiter, bool preferTab, ReaderLimits limits, CancellationToken cancellationToken)
@@ -176,8 +171,7 @@ internal sealed class CsvRowReader : IRowReader
         while (true)
         {
             _count = 0;
-            _rowLen = 0;
-            _fieldStart = 0;
+            _fieldLen = 0;
             Problem = null;
             ProblemCode = null;
             RowNumber = _line;
@@ -364,20 +358,19 @@ internal sealed class CsvRowReader : IRowReader
             return;
         }
 
-        var fieldLen = _rowLen - _fieldStart;
-        if (fieldLen + text.Length > _limits.MaxCellChars)
+        if (_fieldLen + text.Length > _limits.MaxCellChars)
         {
             SetProblem("CELL_TOO_LONG", $"cell {_count + 1} is longer than {_limits.MaxCellChars:N0} characters (an unclosed quote?); it was cut");
-            text = text[..Math.Max(0, _limits.MaxCellChars - fieldLen)];
+            text = text[..Math.Max(0, _limits.MaxCellChars - _fieldLen)];
         }
 
-        if (_rowLen + text.Length > _row.Length)
+        if (_fieldLen + text.Length > _field.Length)
         {
-            Array.Resize(ref _row, Math.Max(_row.Length * 2, _rowLen + text.Length));
+            Array.Resize(ref _field, Math.Max(_field.Length * 2, _fieldLen + text.Length));
         }
 
-        text.CopyTo(_row.AsSpan(_rowLen));
-        _rowLen += text.Length;
+        text.CopyTo(_field.AsSpan(_fieldLen));
+        _fieldLen += text.Length;
     }
 
     private void EndField()
@@ -385,19 +378,17 @@ internal sealed class CsvRowReader : IRowReader
         if (_count >= _limits.MaxCells)
         {
             SetProblem("TOO_MANY_CELLS", $"the row has more than {_limits.MaxCells:N0} cells");
-            _rowLen = _fieldStart;
+            _fieldLen = 0;
             return;
         }
 
-        if (_count == _starts.Length)
+        if (_count == _cells.Length)
         {
-            Array.Resize(ref _starts, _starts.Length * 2);
-            Array.Resize(ref _lengths, _lengths.Length * 2);
+            Array.Resize(ref _cells, _cells.Length * 2);
         }
 
-        _starts[_count] = _fieldStart;
-        _lengths[_count++] = _rowLen - _fieldStart;
-        _fieldStart = _rowLen;
+        _cells[_count++] = _fieldLen == 0 ? "" : new string(_field, 0, _fieldLen);
+        _fieldLen = 0;
     }
 
     private void SetProblem(string code, string message)

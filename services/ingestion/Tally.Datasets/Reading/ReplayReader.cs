@@ -26,8 +26,6 @@ internal sealed class ReplayReader(IReadOnlyList<CapturedRow> captured, IRowRead
 
     public string Cell(int index) => Current is { } c ? (index < c.Cells.Length ? c.Cells[index] : "") : rest.Cell(index);
 
-    public ReadOnlySpan<char> CellSpan(int index) => Current is { } c ? (index < c.Cells.Length ? c.Cells[index] : "") : rest.CellSpan(index);
-
     public ValueTask<bool> ReadAsync(CancellationToken cancellationToken)
     {
         if (_index < captured.Count)

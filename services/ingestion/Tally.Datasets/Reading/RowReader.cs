@@ -27,11 +27,7 @@ internal interface IRowReader : IAsyncDisposable
     /// <summary>True when the current row is the first row of a new sheet (XLSX) or of the file.</summary>
     bool StartsSheet { get; }
 
-    /// <summary>The cell's text as a string ("" past the row's last cell).</summary>
     string Cell(int index);
-
-    /// <summary>The cell's text without a string where the reader can (valid until the next <see cref="ReadAsync"/>).</summary>
-    ReadOnlySpan<char> CellSpan(int index) => Cell(index);
 
     ValueTask<bool> ReadAsync(CancellationToken cancellationToken);
 }
