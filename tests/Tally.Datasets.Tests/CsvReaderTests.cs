@@ -115,6 +115,55 @@ public sealed class CsvReaderTests
     }
 
     [Fact]
+    public async Task VeryLongCells_LongerThanTheBuffer_AreKeptWhole_AndLaterShortRowsAreNotPolluted()
+    {
+        var big = string.Concat(Enumerable.Range(0, 30_000).Select(i => (char)('a' + i % 26))) + "\u00e9\u4e2d";
+        var quoted = "x,\"y\n" + new string('q', 150_000) + "\"";
+        var rows = await ReadAllAsync($"a,b,c\n1,{big},2\n{quoted},3\n4,,5\n6,z,7");
+
+        Assert.Equal(5, rows.Count);
+        Assert.Equal(["1", big, "2"], rows[1].Cells);
+        Assert.Equal(["x", "y\n" + new string('q', 150_000), "3"], rows[2].Cells);
+        Assert.Equal(["4", "", "5"], rows[3].Cells); // no leftover text from the long rows
+        Assert.Equal(["6", "z", "7"], rows[4].Cells); // no final newline
+        Assert.Equal(6, rows[4].Row);
+        Assert.All(rows, r => Assert.Null(r.Code));
+    }
+
+    [Fact]
+    public async Task OverlongCell_InTheMiddle_LeavesTheRowsOtherCellsIntact()
+    {
+        var rows = await ReadAllAsync("a,b,c\n1," + new string('x', 500) + ",3\n4,5,6\n", limits: new ReaderLimits { MaxCellChars = 100 });
+
+        Assert.Equal("CELL_TOO_LONG", rows[1].Code);
+        Assert.Equal(["1", new string('x', 100), "3"], rows[1].Cells);
+        Assert.Equal(["4", "5", "6"], rows[2].Cells);
+        Assert.Null(rows[2].Code);
+    }
+
+    [Fact]
+    public async Task TooManyCells_KeepsTheFirstCells_AndFlagsTheRow()
+    {
+        var rows = await ReadAllAsync("a,b\n1,2,3,4,5\n6,7\n", limits: new ReaderLimits { MaxCells = 3 });
+
+        Assert.Equal("TOO_MANY_CELLS", rows[1].Code);
+        Assert.Equal(["1", "2", "3"], rows[1].Cells);
+        Assert.Equal(["6", "7"], rows[2].Cells);
+        Assert.Null(rows[2].Code);
+    }
+
+    [Fact]
+    public async Task CrLineEnds_BlankLines_AndQuotedEmptyCells_MatchTheLfReading()
+    {
+        var lf = await ReadAllAsync("a;b\n\n\"\";\" x \"\n1;\"2\n3\"\n");
+        var cr = await ReadAllAsync("a;b\r\r\"\";\" x \"\r1;\"2\n3\"\r");
+
+        Assert.Equal(lf.Select(r => r.Cells), cr.Select(r => r.Cells));
+        Assert.Equal(["", " x "], lf[1].Cells); // cells are not trimmed by the reader
+        Assert.Equal(["1", "2\n3"], lf[2].Cells);
+    }
+
+    [Fact]
     public async Task InvalidUtf8_IsRefusedWithAClearError()
     {
         var bytes = new byte[] { (byte)'a', (byte)'\n', 0xC3, 0x28, (byte)'\n' };
