@@ -147,7 +147,8 @@ internal sealed class Filing(string id, PhysicalTable table, string? vintageDate
 
     private static ulong Mix(ulong h, ulong v) => (h ^ (v * 0xFF51AFD7ED558CCDUL)) * 0xC4CEB9FE1A85EC53UL + 0x165667B19E3779F9UL;
 
-    private static ulong Final(ulong h)
+    /// <summary>A 64-bit finalizer (the murmur3 mix): spreads every input bit over the whole hash.</summary>
+    internal static ulong Final(ulong h)
     {
         h ^= h >> 33;
         h *= 0xFF51AFD7ED558CCDUL;

@@ -74,12 +74,7 @@ internal sealed class KeyFilter(int budget)
             }
         }
 
-        h ^= h >> 33;
-        h *= 0xFF51AFD7ED558CCDUL;
-        h ^= h >> 33;
-        h *= 0xC4CEB9FE1A85EC53UL;
-        h ^= h >> 33;
-        return h;
+        return Filing.Final(h);
     }
 
     private static ulong Mix(ulong h, ulong v) => (h ^ (v * 0x9E3779B97F4A7C15UL)) * 0x100000001B3UL;
