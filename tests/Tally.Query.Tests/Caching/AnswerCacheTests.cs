@@ -109,12 +109,16 @@ public sealed class AnswerCacheTests
 
         await cache.EvictOlderAsync(IAnswerCache.AllTag, 7, default);
 
+        // The metric's token at 6 went with the all tag's: held are the metric and all tags at 7, and the all tag at 8.
+        Assert.Equal(3, cache.TagTokens);
         Assert.Null((await cache.GetAsync("at-6", default)).Answer);
         Assert.NotNull((await cache.GetAsync("at-7", default)).Answer);
         Assert.NotNull((await cache.GetAsync("at-8", default)).Answer);
         await cache.EvictAsync(CacheTags.Metric("ice-removals"), default);
         Assert.Null((await cache.GetAsync("at-7", default)).Answer);
         Assert.NotNull((await cache.GetAsync("at-8", default)).Answer);
+        await cache.EvictOlderAsync(IAnswerCache.AllTag, 8, default);
+        Assert.Equal(1, cache.TagTokens); // nothing piles up per catalog version
     }
 
     [Fact]

@@ -27,6 +27,9 @@ public sealed class MemoryAnswerCache : IAnswerCache, IDisposable
     /// <summary>Number of entries held (for tests and diagnostics).</summary>
     public int Count => _cache.Count;
 
+    /// <summary>Tag tokens held, one per (tag, catalog version) with live entries (for tests and diagnostics).</summary>
+    public int TagTokens => _tags.Count;
+
     public string Provider => "memory";
 
     public ValueTask<CacheLookup> GetAsync(string key, CancellationToken cancellationToken) =>
@@ -56,7 +59,10 @@ public sealed class MemoryAnswerCache : IAnswerCache, IDisposable
     {
         ArgumentException.ThrowIfNullOrEmpty(tag);
         var evicted = false;
-        foreach (var held in _tags.Keys.Where(k => k.CatalogVersion < catalogVersion && string.Equals(k.Tag, tag, StringComparison.Ordinal)))
+        // Every entry carries the all tag: once it is evicted below a version, no live entry depends on any other tag's
+        // token below that version either, so those go too (otherwise a token per tag and catalog version would pile up).
+        var all = tag == IAnswerCache.AllTag;
+        foreach (var held in _tags.Keys.Where(k => k.CatalogVersion < catalogVersion && (all || string.Equals(k.Tag, tag, StringComparison.Ordinal))))
         {
             if (_tags.TryRemove(held, out var source))
             {
@@ -65,7 +71,7 @@ public sealed class MemoryAnswerCache : IAnswerCache, IDisposable
             }
         }
 
-        if (evicted && tag == IAnswerCache.AllTag)
+        if (evicted && all)
         {
             _cache.Compact(0); // expired entries leave now, not at the next access
         }
