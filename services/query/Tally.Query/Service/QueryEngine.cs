@@ -38,7 +38,7 @@ public sealed partial class QueryEngine(
 
     public async Task<Answer> AskAsync(AskRequest request, CancellationToken cancellationToken)
     {
-        var served = await ServeAskAsync(request, cancellationToken);
+        var served = await AskSerializedAsync(request, cancellationToken);
         var answer = served.Parse(Answer.Parser);
         answer.ServedFrom = served.ServedFrom;
         return answer;
@@ -48,10 +48,7 @@ public sealed partial class QueryEngine(
     /// Ask for the wire: a cached or shared answer comes back as the bytes it is stored as, never parsed here (the gRPC
     /// service sends them as they are, followed by the <see cref="ServedFrom"/>, which protobuf merges into one message).
     /// </summary>
-    public Task<ServedMessage<Answer>> AskSerializedAsync(AskRequest request, CancellationToken cancellationToken) =>
-        ServeAskAsync(request, cancellationToken);
-
-    private async Task<ServedMessage<Answer>> ServeAskAsync(AskRequest request, CancellationToken cancellationToken)
+    public async Task<ServedMessage<Answer>> AskSerializedAsync(AskRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
         ValidateText(request.Question, "question");
