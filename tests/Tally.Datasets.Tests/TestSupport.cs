@@ -3,6 +3,7 @@ using System.IO.Compression;
 using System.Text;
 using Dapper;
 using Microsoft.Data.Sqlite;
+using Tally.Datasets.Storage;
 using Tally.Storage;
 
 namespace Tally.Datasets.Tests;
@@ -80,7 +81,10 @@ public static class Dialects
     }
 }
 
-/// <summary>A fresh engine over a throwaway database: a SQLite file in a temp folder, or a PostgreSQL schema of its own.</summary>
+/// <summary>
+/// A fresh engine over a throwaway database: a SQLite file in a temp folder ("sqlite"), a shared in-memory SQLite
+/// database ("sqlite-memory"), or a PostgreSQL schema of its own ("postgres").
+/// </summary>
 internal sealed class TestDb : IAsyncDisposable
 {
     private readonly string? _dir;
@@ -101,10 +105,14 @@ internal sealed class TestDb : IAsyncDisposable
         options ??= new DatasetEngineOptions { ProgressIntervalMs = 0, BatchRows = 1000 };
         ServiceDatabase db;
         string? dir = null;
-        if (dialect == "sqlite")
+        if (dialect == "sqlite-memory")
+        {
+            db = new ServiceDatabase("datasets", new StorageOptions { Provider = "sqlite", InMemory = true }, DatasetMigrations.SqlitePageSize);
+        }
+        else if (dialect == "sqlite")
         {
             dir = Path.Combine(Path.GetTempPath(), "tally-datasets-tests", Guid.NewGuid().ToString("N"));
-            db = new ServiceDatabase("datasets", new StorageOptions { Provider = "sqlite", DataDirectory = dir });
+            db = new ServiceDatabase("datasets", new StorageOptions { Provider = "sqlite", DataDirectory = dir }, DatasetMigrations.SqlitePageSize);
         }
         else
         {

@@ -59,6 +59,18 @@ public sealed class DatasetEngineOptions
     [Range(1, 10_000_000)]
     public int BatchRows { get; set; } = 50_000;
 
+    /// <summary>
+    /// Batches of <see cref="StagingHandOverRows"/> rows that may exist between reading a file and storing its rows
+    /// (default 4). With 2 or more, rows are stored by a task of their own while the next ones are read and checked, so
+    /// a load uses two cores; 0 reads and stores on one task (the choice for a single-core host).
+    /// </summary>
+    [Range(0, 1024)]
+    public int StagingQueueBatches { get; set; } = 4;
+
+    /// <summary>Rows handed from the reading task to the storing task at a time (default 1,024).</summary>
+    [Range(1, 1_000_000)]
+    public int StagingHandOverRows { get; set; } = 1024;
+
     /// <summary>Directory of dataset specs (catalog/datasets); null for none. Used when an upload brings no spec.</summary>
     public string? SpecDirectory { get; set; }
 

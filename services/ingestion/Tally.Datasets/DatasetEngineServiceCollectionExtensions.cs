@@ -23,7 +23,7 @@ public static class DatasetEngineServiceCollectionExtensions
             .BindConfiguration(DatasetEngineOptions.Section)
             .ValidateDataAnnotations()
             .ValidateOnStart();
-        services.AddServiceDatabase(DatasetMigrations.DefaultOwner, DatasetMigrations.All);
+        services.AddServiceDatabase(DatasetMigrations.DefaultOwner, DatasetMigrations.All, DatasetMigrations.SqlitePageSize);
         services.TryAddSingleton(sp =>
         {
             var options = sp.GetRequiredService<IOptions<DatasetEngineOptions>>().Value;

@@ -20,19 +20,37 @@ public sealed class ServiceDatabase : IAsyncDisposable
     private readonly string _connectionString;
     private readonly SqliteConnection? _keepAlive;
     private readonly NpgsqlDataSource? _dataSource;
+    private readonly int _pageSize;
 
-    public ServiceDatabase(string owner, StorageOptions options)
+    /// <summary>SQLite's own default page size.</summary>
+    public const int DefaultSqlitePageSize = 4096;
+
+    /// <param name="owner">The owning service: the SQLite file's name, or the PostgreSQL schema.</param>
+    /// <param name="options">Where the database lives.</param>
+    /// <param name="sqlitePageSize">
+    /// SQLite page size in bytes for a database created from now on (a power of two, 512 to 65,536; an existing file keeps
+    /// its own). Larger pages suit a database of large tables that are bulk-loaded and scanned.
+    /// </param>
+    public ServiceDatabase(string owner, StorageOptions options, int sqlitePageSize = DefaultSqlitePageSize)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(owner);
         ArgumentNullException.ThrowIfNull(options);
+        if (sqlitePageSize is < 512 or > 65536 || !int.IsPow2(sqlitePageSize))
+        {
+            throw new ArgumentOutOfRangeException(nameof(sqlitePageSize), sqlitePageSize, "a SQLite page size is a power of two from 512 to 65,536");
+        }
+
         Owner = owner;
+        _pageSize = sqlitePageSize;
         switch (options.Provider)
         {
             case "sqlite":
                 Dialect = SqlDialect.Sqlite;
                 if (options.InMemory)
                 {
-                    _connectionString = $"Data Source=tally-{owner}-{Guid.NewGuid():N};Mode=Memory;Cache=Shared";
+                    var name = $"tally-{owner}-{Guid.NewGuid():N}";
+                    _connectionString = $"Data Source={name};Mode=Memory;Cache=Shared";
+                    SqliteOpenName = ($"file:{name}?mode=memory&cache=shared", true);
                     // A shared in-memory database lives as long as one connection stays open.
                     _keepAlive = new SqliteConnection(_connectionString);
                     _keepAlive.Open();
@@ -41,6 +59,7 @@ public sealed class ServiceDatabase : IAsyncDisposable
                 {
                     Directory.CreateDirectory(options.DataDirectory);
                     var file = Path.GetFullPath(Path.Combine(options.DataDirectory, owner + ".db"));
+                    SqliteOpenName = (file, false);
                     _connectionString = new SqliteConnectionStringBuilder
                     {
                         DataSource = file,
@@ -71,6 +90,16 @@ public sealed class ServiceDatabase : IAsyncDisposable
 
     public SqlDialect Dialect { get; }
 
+    /// <summary>
+    /// SQLite only (null for PostgreSQL): the name sqlite3_open_v2 opens this database by (the file's full path, or a
+    /// URI naming the shared in-memory database) and whether it is a URI. For code that drives SQLite directly; such a
+    /// connection must set what <see cref="OpenAsync"/> sets (WAL, busy timeout).
+    /// </summary>
+    public (string Name, bool IsUri)? SqliteOpenName { get; }
+
+    /// <summary>Milliseconds a SQLite connection waits for another's write lock before it fails with SQLITE_BUSY.</summary>
+    public const int SqliteBusyTimeoutMs = 5000;
+
     /// <summary>Opens a connection, ready to use (SQLite: WAL, foreign keys, busy timeout).</summary>
     public async Task<DbConnection> OpenAsync(CancellationToken cancellationToken = default)
     {
@@ -82,10 +111,11 @@ public sealed class ServiceDatabase : IAsyncDisposable
         var connection = new SqliteConnection(_connectionString);
         await connection.OpenAsync(cancellationToken);
         await using var pragma = connection.CreateCommand();
-        // WAL + NORMAL: readers never block the writer, and a commit costs no fsync of the main file.
-        pragma.CommandText = _keepAlive is null
-            ? "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;"
-            : "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;";
+        // WAL + NORMAL: readers never block the writer, and a commit costs no fsync of the main file. The page size only
+        // takes effect on a new, empty database, so it comes first (switching to WAL writes the file's header).
+        pragma.CommandText = $"PRAGMA page_size = {_pageSize}; " + (_keepAlive is null
+            ? $"PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = {SqliteBusyTimeoutMs};"
+            : $"PRAGMA foreign_keys = ON; PRAGMA busy_timeout = {SqliteBusyTimeoutMs};");
         await pragma.ExecuteNonQueryAsync(cancellationToken);
         return connection;
     }

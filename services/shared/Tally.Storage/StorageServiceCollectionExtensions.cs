@@ -12,9 +12,10 @@ public static class StorageServiceCollectionExtensions
     /// <summary>
     /// Adds a keyed singleton <see cref="ServiceDatabase"/> (key = <paramref name="owner"/>) and a hosted
     /// service that migrates it at start. Resolve it with <c>[FromKeyedServices("owner")]</c>.
+    /// <paramref name="sqlitePageSize"/> applies to a SQLite file created from now on (see <see cref="ServiceDatabase"/>).
     /// </summary>
     public static IServiceCollection AddServiceDatabase(
-        this IServiceCollection services, string owner, IReadOnlyList<Migration> migrations)
+        this IServiceCollection services, string owner, IReadOnlyList<Migration> migrations, int sqlitePageSize = ServiceDatabase.DefaultSqlitePageSize)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(owner);
         ArgumentNullException.ThrowIfNull(migrations);
@@ -25,7 +26,7 @@ public static class StorageServiceCollectionExtensions
                 "Tally:Storage:ConnectionString is required when Tally:Storage:Provider is 'postgres'.")
             .ValidateOnStart();
         services.TryAddKeyedSingleton(owner, (sp, _) =>
-            new ServiceDatabase(owner, sp.GetRequiredService<IOptions<StorageOptions>>().Value));
+            new ServiceDatabase(owner, sp.GetRequiredService<IOptions<StorageOptions>>().Value, sqlitePageSize));
         services.AddSingleton<IHostedService>(sp =>
             new MigrationHostedService(sp.GetRequiredKeyedService<ServiceDatabase>(owner), migrations));
         return services;

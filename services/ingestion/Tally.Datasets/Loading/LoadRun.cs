@@ -105,6 +105,11 @@ internal sealed class LoadRun : IAsyncDisposable
                 await RegisterStagingAsync(tables, cancellationToken);
                 staged = true;
                 _writer = await StagingWriter.OpenAsync(_db, _options.BatchRows, cancellationToken);
+                if (_options.StagingQueueBatches >= 2)
+                {
+                    _writer = new PipelinedStagingWriter(_writer, _options.StagingHandOverRows, _options.StagingQueueBatches, cancellationToken);
+                }
+
                 await ReadRowsAsync(source, tables, format, cancellationToken);
                 await _writer.FlushAsync(cancellationToken);
             }

@@ -1,0 +1,66 @@
+using System.Text;
+using Dapper;
+
+namespace Tally.Datasets.Tests;
+
+/// <summary>
+/// Loads through the staging queue (rows stored by a task of their own) against real databases: the rows, their
+/// provenance and the quarantine are exactly what a load that reads and stores on one task keeps.
+/// </summary>
+public sealed class StagingQueueLoadTests
+{
+    public static TheoryData<string> Databases
+    {
+        get
+        {
+            var data = new TheoryData<string> { "sqlite-memory" };
+            foreach (var d in Dialects.All)
+            {
+                data.Add(d);
+            }
+
+            return data;
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Databases))]
+    public async Task SameFile_SameRowsAndQuarantine_WithOrWithoutTheQueue(string database)
+    {
+        // Four pulls, with rows that do not fit scattered among them: many hand-overs of 7 rows, quarantines in between.
+        var csv = new StringBuilder(Mini.Csv(Mini.Pull("2023-09-30", "2023-10-31", 2023, 12)));
+        foreach (var (pull, filed, fy) in new[] { ("2023-10-31", "2023-11-30", 2024), ("2023-11-30", "2023-12-31", 2024), ("2023-12-31", "2024-01-31", 2024) })
+        {
+            var rows = Mini.Csv(Mini.Pull(pull, filed, fy, 3)).Split('\n', StringSplitOptions.RemoveEmptyEntries).Skip(1).ToList();
+            for (var i = 0; i < rows.Count; i++)
+            {
+                csv.Append(rows[i]).Append('\n');
+                if (i % 11 == 5)
+                {
+                    csv.Append("Bond,Convicted,Oct,not-a-date,5,5,").Append(fy).Append(',').Append(filed).Append(',').Append(pull).Append('\n');
+                }
+            }
+        }
+
+        var inline = await LoadAsync(database, csv.ToString(), queueBatches: 0, handOverRows: 1024);
+        var queued = await LoadAsync(database, csv.ToString(), queueBatches: 2, handOverRows: 7);
+
+        Assert.Equal(inline.Summary, queued.Summary);
+        Assert.True(inline.Summary.Stored > 84 && inline.Summary.Quarantined > 3, inline.Summary.ToString());
+        Assert.Equal(inline.Rows, queued.Rows);
+        Assert.Equal(inline.Quarantine, queued.Quarantine);
+    }
+
+    private static async Task<(( long Read, long Stored, long Quarantined, int Vintages) Summary, List<string> Rows, List<string> Quarantine)> LoadAsync(
+        string database, string csv, int queueBatches, int handOverRows)
+    {
+        await using var db = await TestDb.CreateAsync(database,
+            new DatasetEngineOptions { ProgressIntervalMs = 0, BatchRows = 10, StagingQueueBatches = queueBatches, StagingHandOverRows = handOverRows });
+        var summary = await db.Engine.LoadAsync(Mini.Upload(), Mini.Stream(csv));
+        await using var c = await db.Database.OpenAsync();
+        var rows = (await c.QueryAsync<(long, string, string?, string, long, long)>(
+            "SELECT \"_row\", reason, criminality, date, n, n_ytd FROM \"dt_mini__releases\" ORDER BY \"_row\"")).Select(r => r.ToString()).ToList();
+        var quarantine = (await db.Engine.ListQuarantineAsync("mini", pageSize: 1000)).Rows.Select(q => $"{q.RowNumber} {q.Code} {q.Column} {q.Reason}").ToList();
+        return ((summary.RowsRead, summary.RowsStored, summary.RowsQuarantined, summary.Vintages.Count), rows, quarantine);
+    }
+}
