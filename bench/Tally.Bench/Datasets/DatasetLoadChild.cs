@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using Tally.Datasets;
 using Tally.Datasets.Generation;
+using Tally.Datasets.Storage;
 using Tally.Storage;
 
 namespace Tally.Bench.Datasets;
@@ -10,15 +11,18 @@ namespace Tally.Bench.Datasets;
 /// <summary>
 /// One dataset load in a process of its own, so its peak memory is the load's alone: loads a generated stays CSV with
 /// the dataset engine into SQLite (a data directory) or PostgreSQL (a schema) and prints one JSON line with the time,
-/// the row counts and the process's own peak resident set (VmHWM).
+/// the row counts and the process's own peak resident set (VmHWM). With --warm-up the process first loads another
+/// file, untimed: the timed load then runs on code the JIT has already compiled and tiered, as in a running service.
 /// </summary>
 internal static class DatasetLoadChild
 {
-    public const string Usage = "usage: Tally.Bench dataset-load --file CSV (--sqlite DIR | --postgres CONNSTRING --schema NAME | --generate ROWS)";
+    public const string Usage =
+        "usage: Tally.Bench dataset-load --file CSV (--sqlite DIR | --postgres CONNSTRING --schema NAME | --generate ROWS) [--warm-up CSV]\n" +
+        "  --warm-up loads CSV (untimed, into a dataset of its own) first, as a running ingestion service has loaded files before.";
 
     public static async Task<int> RunAsync(string[] args)
     {
-        string? file = null, sqlite = null, postgres = null, schema = null;
+        string? file = null, sqlite = null, postgres = null, schema = null, warmUp = null;
         long? generate = null;
         for (var i = 0; i < args.Length; i++)
         {
@@ -29,6 +33,7 @@ internal static class DatasetLoadChild
                 case "--postgres": postgres = args[++i]; break;
                 case "--schema": schema = args[++i]; break;
                 case "--generate": generate = long.Parse(args[++i], CultureInfo.InvariantCulture); break;
+                case "--warm-up": warmUp = args[++i]; break;
                 default: throw new ArgumentException($"unknown option '{args[i]}'. {Usage}");
             }
         }
@@ -46,10 +51,16 @@ internal static class DatasetLoadChild
         }
 
         var database = sqlite is not null
-            ? new ServiceDatabase("datasets", new StorageOptions { Provider = "sqlite", DataDirectory = sqlite })
+            ? new ServiceDatabase("datasets", new StorageOptions { Provider = "sqlite", DataDirectory = sqlite }, DatasetMigrations.SqlitePageSize)
             : new ServiceDatabase(schema!, new StorageOptions { Provider = "postgres", ConnectionString = postgres });
         var engine = new DatasetEngine(database, new DatasetEngineOptions());
         await engine.MigrateAsync();
+        if (warmUp is not null)
+        {
+            await using var warm = File.OpenRead(warmUp);
+            await engine.LoadAsync(new DatasetUpload { DatasetName = BenchNames.WarmUpDataset, FileName = Path.GetFileName(warmUp), SpecYaml = DetentionStayGenerator.SpecYaml(BenchNames.WarmUpDataset) }, warm);
+        }
+
         var clock = Stopwatch.StartNew();
         await using var input = File.OpenRead(file);
         var summary = await engine.LoadAsync(
@@ -66,6 +77,9 @@ internal sealed record LoadResult(double Seconds, long RowsRead, long RowsStored
 internal static class BenchNames
 {
     public const string Dataset = "bench-stays";
+
+    /// <summary>Where a warm load's warm-up file goes (its own dataset: the timed load starts the same either way).</summary>
+    public const string WarmUpDataset = "bench-warm-up";
 }
 
 /// <summary>Peak resident set sizes from /proc (Linux): a process's own, or another's sampled while it runs.</summary>
