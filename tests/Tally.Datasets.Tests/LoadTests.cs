@@ -117,7 +117,7 @@ public sealed class LoadTests
     [MemberData(nameof(Dialects.All), MemberType = typeof(Dialects))]
     public async Task CancelledLoad_LeavesThePreviousVintageIntactAndVisible(string dialect)
     {
-        await using var db = await TestDb.CreateAsync(dialect, new DatasetEngineOptions { BatchRows = 10, ProgressIntervalMs = 0 });
+        await using var db = await TestDb.CreateAsync(dialect, new DatasetEngineOptions { BatchRows = 10, ProgressIntervalMs = 0, HandOverRows = 16 });
         await db.Engine.LoadAsync(Mini.Upload(), Mini.Stream(Mini.Csv(Mini.Pull("2023-05-15", "2023-05-26", 2023, 8))));
         var metric = Metric();
         var before = await db.Engine.ComputeAsync(metric, MetricPeriod.FiscalYear(2023));
@@ -145,7 +145,7 @@ public sealed class LoadTests
     [MemberData(nameof(Dialects.All), MemberType = typeof(Dialects))]
     public async Task FailedLoad_StreamBreaksMidway_StoresNothing(string dialect)
     {
-        await using var db = await TestDb.CreateAsync(dialect, new DatasetEngineOptions { BatchRows = 10, ProgressIntervalMs = 0 });
+        await using var db = await TestDb.CreateAsync(dialect, new DatasetEngineOptions { BatchRows = 10, ProgressIntervalMs = 0, HandOverRows = 16 });
         await db.Engine.LoadAsync(Mini.Upload(), Mini.Stream(Mini.Csv(Mini.Pull("2023-05-15", "2023-05-26", 2023, 8))));
         var bytes = Encoding.UTF8.GetBytes(Mini.Csv(Enumerable.Range(1, 20).SelectMany(i => Mini.Pull($"2023-08-{i:00}", $"2023-09-{i:00}", 2023, 11))));
 

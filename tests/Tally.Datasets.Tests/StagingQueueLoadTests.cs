@@ -51,11 +51,39 @@ public sealed class StagingQueueLoadTests
         Assert.Equal(inline.Quarantine, queued.Quarantine);
     }
 
+    [Theory]
+    [InlineData("sqlite", false)]
+    [InlineData("sqlite-memory", false)]
+    [InlineData("sqlite", true)]
+    [InlineData("sqlite-memory", true)]
+    public async Task AnUploadAbandonedMidRow_EndsTheLoad_WhicheverArrivesFirst(string database, bool cancelFirst)
+    {
+        await using var db = await TestDb.CreateAsync(database, new DatasetEngineOptions { ProgressIntervalMs = 0 }); // default hand-overs
+        var pipe = new System.IO.Pipelines.Pipe();
+        using var cts = new CancellationTokenSource();
+        var load = db.Engine.LoadAsync(Mini.Upload(), pipe.Reader, null, cts.Token);
+        await pipe.Writer.WriteAsync(Encoding.UTF8.GetBytes(Mini.Csv(Mini.Pull("2023-09-30", "2023-10-31", 2023, 12))[..200]));
+        await Task.Delay(200);
+
+        // A client that goes away: the call is cancelled and the upload's stream ends with an error, in either order.
+        if (cancelFirst)
+        {
+            await cts.CancelAsync();
+        }
+
+        await pipe.Writer.CompleteAsync(new IOException("the client went away"));
+        await cts.CancelAsync();
+
+        Assert.Same(load, await Task.WhenAny(load, Task.Delay(TimeSpan.FromSeconds(30))));
+        await Assert.ThrowsAnyAsync<Exception>(() => load);
+        Assert.Empty(await db.Engine.ListDatasetsAsync());
+    }
+
     private static async Task<(( long Read, long Stored, long Quarantined, int Vintages) Summary, List<string> Rows, List<string> Quarantine)> LoadAsync(
         string database, string csv, int queueBatches, int handOverRows)
     {
         await using var db = await TestDb.CreateAsync(database,
-            new DatasetEngineOptions { ProgressIntervalMs = 0, BatchRows = 10, StagingQueueBatches = queueBatches, StagingHandOverRows = handOverRows });
+            new DatasetEngineOptions { ProgressIntervalMs = 0, BatchRows = 10, StagingQueueBatches = queueBatches, HandOverRows = handOverRows });
         var summary = await db.Engine.LoadAsync(Mini.Upload(), Mini.Stream(csv));
         await using var c = await db.Database.OpenAsync();
         var rows = (await c.QueryAsync<(long, string, string?, string, long, long)>(

@@ -102,7 +102,8 @@ internal sealed class TestDb : IAsyncDisposable
 
     public static async Task<TestDb> CreateAsync(string dialect, DatasetEngineOptions? options = null)
     {
-        options ??= new DatasetEngineOptions { ProgressIntervalMs = 0, BatchRows = 1000 };
+        // Small hand-overs: the tests' small files cross many blocks between a load's reading, converting and storing tasks.
+        options ??= new DatasetEngineOptions { ProgressIntervalMs = 0, BatchRows = 1000, HandOverRows = 16 };
         ServiceDatabase db;
         string? dir = null;
         if (dialect == "sqlite-memory")

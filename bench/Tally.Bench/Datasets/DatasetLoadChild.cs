@@ -61,18 +61,23 @@ internal static class DatasetLoadChild
             await engine.LoadAsync(new DatasetUpload { DatasetName = BenchNames.WarmUpDataset, FileName = Path.GetFileName(warmUp), SpecYaml = DetentionStayGenerator.SpecYaml(BenchNames.WarmUpDataset) }, warm);
         }
 
+        var gcs = (GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2));
         var clock = Stopwatch.StartNew();
         await using var input = File.OpenRead(file);
         var summary = await engine.LoadAsync(
             new DatasetUpload { DatasetName = BenchNames.Dataset, FileName = Path.GetFileName(file), SpecYaml = DetentionStayGenerator.SpecYaml(BenchNames.Dataset) }, input);
         var seconds = clock.Elapsed.TotalSeconds;
-        Console.WriteLine(JsonSerializer.Serialize(new LoadResult(seconds, summary.RowsRead, summary.RowsStored, summary.RowsQuarantined, Memory.OwnPeakMiB())));
+        var collections = new GcCounts(GC.CollectionCount(0) - gcs.Item1, GC.CollectionCount(1) - gcs.Item2, GC.CollectionCount(2) - gcs.Item3);
+        Console.WriteLine(JsonSerializer.Serialize(new LoadResult(seconds, summary.RowsRead, summary.RowsStored, summary.RowsQuarantined, Memory.OwnPeakMiB(), collections)));
         return 0;
     }
 }
 
-/// <summary>What a child load reports.</summary>
-internal sealed record LoadResult(double Seconds, long RowsRead, long RowsStored, long RowsQuarantined, double PeakRssMiB);
+/// <summary>What a child load reports: its time, rows, the process's peak resident set and the collections during the load.</summary>
+internal sealed record LoadResult(double Seconds, long RowsRead, long RowsStored, long RowsQuarantined, double PeakRssMiB, GcCounts? Collections = null);
+
+/// <summary>Garbage collections of each generation during a load (a gen0 collection also counts as nothing else).</summary>
+internal sealed record GcCounts(int Gen0, int Gen1, int Gen2);
 
 internal static class BenchNames
 {

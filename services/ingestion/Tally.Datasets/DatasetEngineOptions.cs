@@ -60,16 +60,24 @@ public sealed class DatasetEngineOptions
     public int BatchRows { get; set; } = 50_000;
 
     /// <summary>
-    /// Batches of <see cref="StagingHandOverRows"/> rows that may exist between reading a file and storing its rows
-    /// (default 4). With 2 or more, rows are stored by a task of their own while the next ones are read and checked, so
-    /// a load uses two cores; 0 reads and stores on one task (the choice for a single-core host).
+    /// Blocks of <see cref="HandOverRows"/> CSV/TSV rows that may be read ahead of the rows being converted and checked
+    /// (default 4). With 2 or more, receiving the bytes, decoding them and splitting records into cells run on a task of
+    /// their own; 0 reads on the loading task.
+    /// </summary>
+    [Range(0, 1024)]
+    public int ReadAheadBlocks { get; set; } = 4;
+
+    /// <summary>
+    /// Batches of <see cref="HandOverRows"/> converted rows that may wait to be stored (default 4). With 2 or more, rows
+    /// are stored by a task of their own while the next ones are read and checked; 0 converts and stores on one task.
+    /// With both this and <see cref="ReadAheadBlocks"/> at 0 a load runs on a single task (a single-core host).
     /// </summary>
     [Range(0, 1024)]
     public int StagingQueueBatches { get; set; } = 4;
 
-    /// <summary>Rows handed from the reading task to the storing task at a time (default 1,024).</summary>
+    /// <summary>Rows handed from one of a load's tasks to the next at a time (default 1,024).</summary>
     [Range(1, 1_000_000)]
-    public int StagingHandOverRows { get; set; } = 1024;
+    public int HandOverRows { get; set; } = 1024;
 
     /// <summary>Directory of dataset specs (catalog/datasets); null for none. Used when an upload brings no spec.</summary>
     public string? SpecDirectory { get; set; }

@@ -63,6 +63,7 @@ internal sealed class LoadRun : IAsyncDisposable
         _input = new CountingStream(content, _limits.MaxBytes);
         var format = ResolveFormat();
         FileStream? spool = null;
+        char? delimiter = null;
         var staged = false;
         try
         {
@@ -82,12 +83,15 @@ internal sealed class LoadRun : IAsyncDisposable
             }
             else
             {
-                reader = await CsvRowReader.OpenAsync(_input, null, format == DatasetFileFormat.Tsv, _limits, cancellationToken);
+                var csv = await CsvRowReader.OpenAsync(_input, null, format == DatasetFileFormat.Tsv, _limits, cancellationToken);
                 if (_input.BytesRead == 0)
                 {
-                    await reader.DisposeAsync();
+                    await csv.DisposeAsync();
                     throw new DatasetFormatException($"'{_upload.FileName}' is empty: there is nothing to load.");
                 }
+
+                delimiter = csv.Delimiter;
+                reader = _options.ReadAheadBlocks >= 2 ? new PrefetchingRowReader(csv, _options.HandOverRows, _options.ReadAheadBlocks) : csv;
             }
 
             await using (reader)
@@ -95,7 +99,7 @@ internal sealed class LoadRun : IAsyncDisposable
                 var source = reader;
                 if (_spec is null)
                 {
-                    source = await InferAsync(reader, format, cancellationToken);
+                    source = await InferAsync(reader, format, delimiter, cancellationToken);
                 }
 
                 var tables = _spec!.Tables.Select(t => new PhysicalTable(_spec.Name, t)).ToList();
@@ -107,7 +111,7 @@ internal sealed class LoadRun : IAsyncDisposable
                 _writer = await StagingWriter.OpenAsync(_db, _options.BatchRows, cancellationToken);
                 if (_options.StagingQueueBatches >= 2)
                 {
-                    _writer = new PipelinedStagingWriter(_writer, _options.StagingHandOverRows, _options.StagingQueueBatches, cancellationToken);
+                    _writer = new PipelinedStagingWriter(_writer, _options.HandOverRows, _options.StagingQueueBatches, cancellationToken);
                 }
 
                 await ReadRowsAsync(source, tables, format, cancellationToken);
@@ -248,7 +252,7 @@ internal sealed class LoadRun : IAsyncDisposable
         return summary;
     }
 
-    private async Task<IRowReader> InferAsync(IRowReader reader, DatasetFileFormat format, CancellationToken cancellationToken)
+    private async Task<IRowReader> InferAsync(IRowReader reader, DatasetFileFormat format, char? delimiter, CancellationToken cancellationToken)
     {
         if (!_options.InferWhenNoSpec)
         {
@@ -279,7 +283,7 @@ internal sealed class LoadRun : IAsyncDisposable
         var headerIndex = SpecInference.FindHeader(rows);
 
         var report = SpecInference.Infer(DatasetId, _upload.FileName, sheet, (int)captured[headerIndex].RowNumber,
-            (reader as CsvRowReader)?.Delimiter, rows[headerIndex], rows.Skip(headerIndex + 1).Take(_options.InferSampleRows).ToList(), format);
+            delimiter, rows[headerIndex], rows.Skip(headerIndex + 1).Take(_options.InferSampleRows).ToList(), format);
         _spec = DatasetSpecParser.Parse(report.SpecYaml, "(inferred)");
         _inferredYaml = report.SpecYaml;
         _loadFindings.Add(new Finding(FindingSeverity.Warning, "SPEC_INFERRED",
