@@ -54,6 +54,21 @@ public sealed class RowConverterTests
         Assert.Equal<object?>(["a3", 12L, -0.25, "2024-02-29", "2024-03-01", "2024-01-05", "Female"], r[2].Values);
     }
 
+    [Fact]
+    public async Task RepeatedDates_InDateTimeAndOtherFormats_ShareOneStoredString()
+    {
+        var r = await ConvertAsync(
+            "a1||||2024-03-01T08:00:00|12/31/2023|",
+            "a2||||2024-03-01T17:30:00|12/31/2023|",
+            "a3||||2024-03-02T00:00:00|01/01/2024|");
+
+        Assert.All(r, x => Assert.Null(x.Error));
+        Assert.Equal<object?>(["2024-03-01", "2023-12-31"], r[0].Values[4..6]);
+        Assert.Same(r[0].Values[4], r[1].Values[4]); // one string for the day, not one per cell
+        Assert.Same(r[0].Values[5], r[1].Values[5]);
+        Assert.Equal<object?>(["2024-03-02", "2024-01-01"], r[2].Values[4..6]);
+    }
+
     [Theory]
     [InlineData("b|1,23|||||", "n", "NOT_A_WHOLE_NUMBER", "'n' is not a whole number: '1,23'")]
     [InlineData("b|1.5|||||", "n", "NOT_A_WHOLE_NUMBER", "'n' is not a whole number: '1.5'")]

@@ -119,9 +119,10 @@ internal sealed class Filing(string id, PhysicalTable table, string? vintageDate
         }
     }
 
-    public void Violation(string code, string message, string example)
+    /// <summary>Counts a row that breaks a rule; the example (built only for the first such row) names it.</summary>
+    public void Violation(string code, string message, Func<string> example)
     {
-        Violations[code] = Violations.TryGetValue(code, out var v) ? (v.Count + 1, v.Example, v.Message) : (1, example, message);
+        Violations[code] = Violations.TryGetValue(code, out var v) ? (v.Count + 1, v.Example, v.Message) : (1, example(), message);
     }
 
     private static ulong Hash(object? value, ulong position)

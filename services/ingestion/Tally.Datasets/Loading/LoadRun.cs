@@ -620,13 +620,13 @@ internal sealed class LoadRun : IAsyncDisposable
             return;
         }
 
-        var date = DateOnly.ParseExact(dateText, "yyyy-MM-dd", CultureInfo.InvariantCulture);
-        var where = Where(reader);
+        // Stored dates are ISO text (RowConverter); the example text of a violation is only built for its first row.
+        var date = RowConverter.TryIsoDate(dateText, out var d0) ? d0 : DateOnly.ParseExact(dateText, "yyyy-MM-dd", CultureInfo.InvariantCulture);
         if (spec.Validation.DateInFiscalYear && period.FiscalYearColumn is { } fyc && values[spec.IndexOf(fyc)] is long fy && FiscalYear.Of(date) != fy)
         {
             filing.Violation("DATE_OUTSIDE_FISCAL_YEAR",
                 $"rows whose {period.DateColumn} lies outside their stated fiscal year (FY{{0}} runs {{1}} to {{2}})",
-                $"{where}: {period.DateColumn} {dateText} is in FY{FiscalYear.Of(date)}, but {fyc} says {fy} (FY{fy}: {FiscalYear.Start((int)fy):yyyy-MM-dd} to {FiscalYear.End((int)fy):yyyy-MM-dd})");
+                () => $"{Where(reader)}: {period.DateColumn} {dateText} is in FY{FiscalYear.Of(date)}, but {fyc} says {fy} (FY{fy}: {FiscalYear.Start((int)fy):yyyy-MM-dd} to {FiscalYear.End((int)fy):yyyy-MM-dd})");
         }
 
         // A month that began after the file was published (or, without a publication date, after the vintage date)
@@ -638,7 +638,7 @@ internal sealed class LoadRun : IAsyncDisposable
                 if (values[spec.IndexOf(measure)] is long n and not 0 || values[spec.IndexOf(measure)] is double d && d != 0)
                 {
                     filing.Violation("DATA_AFTER_VINTAGE_DATE", "rows count events in periods that begin after the vintage was published",
-                        $"{where}: {measure} = {values[spec.IndexOf(measure)]} for {dateText}, after the vintage {filing.VintageDateText}{(filing.PublishedText is null ? "" : $" published {filing.PublishedText}")}");
+                        () => $"{Where(reader)}: {measure} = {values[spec.IndexOf(measure)]} for {dateText}, after the vintage {filing.VintageDateText}{(filing.PublishedText is null ? "" : $" published {filing.PublishedText}")}");
                     break;
                 }
             }

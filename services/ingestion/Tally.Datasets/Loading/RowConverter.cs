@@ -17,6 +17,10 @@ internal sealed class RowConverter
     private readonly int[] _map;
     private readonly Dictionary<string, string>[] _enums;
     private readonly HashSet<string>[] _exact;
+    private readonly Dictionary<int, string> _isoText = [];
+
+    /// <summary>Distinct dates whose ISO text is kept (about 55 years of days; more are formatted each time).</summary>
+    private const int MaxCachedDates = 20_000;
 
     public RowConverter(TableSpec table, int[] map)
     {
@@ -75,8 +79,9 @@ internal sealed class RowConverter
                         return false;
                     }
 
-                    // An ISO cell already spells the date as stored: its first ten characters (no formatting per cell).
-                    values[i] = !iso ? date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) : text.Length == 10 ? text : text[..10];
+                    // An ISO date cell already spells the date as stored; any other (a date-time, another format) takes the
+                    // date's ISO text from a cache, so a file's repeated dates share one string instead of one each.
+                    values[i] = iso && text.Length == 10 ? text : IsoText(date);
                     break;
                 case ColumnType.Enum:
                     if (_exact[i].TryGetValue(text, out var exact))
@@ -102,6 +107,22 @@ internal sealed class RowConverter
 
         error = default;
         return true;
+    }
+
+    private string IsoText(DateOnly date)
+    {
+        if (_isoText.TryGetValue(date.DayNumber, out var text))
+        {
+            return text;
+        }
+
+        text = date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+        if (_isoText.Count < MaxCachedDates)
+        {
+            _isoText[date.DayNumber] = text;
+        }
+
+        return text;
     }
 
     internal static bool TryParseInt(string text, out long value)
@@ -164,6 +185,13 @@ internal sealed class RowConverter
 
         date = default;
         return false;
+    }
+
+    /// <summary>A date stored as ISO text ("yyyy-MM-dd"), parsed without the general parser.</summary>
+    internal static bool TryIsoDate(string text, out DateOnly date)
+    {
+        date = default;
+        return text.Length == 10 && TryIso(text, out date);
     }
 
     private static bool TryIso(string text, out DateOnly date)
