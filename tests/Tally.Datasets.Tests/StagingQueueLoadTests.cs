@@ -79,6 +79,44 @@ public sealed class StagingQueueLoadTests
         Assert.Empty(await db.Engine.ListDatasetsAsync());
     }
 
+    [Theory]
+    [MemberData(nameof(Databases))]
+    public async Task ConcurrentLoads_OfTwoDatasets_WaitOutEachOthersLocks_AndBothLand(string database)
+    {
+        // A shared-cache (in-memory) SQLite database reports a table in use as SQLITE_LOCKED at once, without a busy handler.
+        await using var db = await TestDb.CreateAsync(database, new DatasetEngineOptions { ProgressIntervalMs = 0, BatchRows = 5, HandOverRows = 4 });
+        var rows = Enumerable.Range(0, 6).SelectMany(i => Mini.Pull($"2023-0{i + 1}-15", $"2023-0{i + 2}-01", 2023, 8)).ToList();
+        var other = Mini.Spec.Replace("dataset: mini", "dataset: mini-b", StringComparison.Ordinal);
+
+        var loads = await Task.WhenAll(
+            db.Engine.LoadAsync(Mini.Upload(), Mini.Stream(Mini.Csv(rows))),
+            db.Engine.LoadAsync(Mini.Upload() with { DatasetName = "mini-b", SpecYaml = other }, Mini.Stream(Mini.Csv(rows))),
+            db.Engine.LoadAsync(Mini.Upload("mini-2.csv"), Mini.Stream(Mini.Csv(Mini.Pull("2023-09-30", "2023-10-31", 2023, 12)))));
+
+        Assert.All(loads, l => Assert.Equal(0, l.RowsQuarantined));
+        Assert.Equal([6 * 84, 6 * 84, 84], loads.Select(l => l.RowsStored));
+        Assert.Equal(["mini", "mini-b"], (await db.Engine.ListDatasetsAsync()).Select(d => d.Name).Order());
+    }
+
+    [Theory]
+    [MemberData(nameof(Databases))]
+    public async Task ALoad_WaitsWhileAReaderHoldsItsTable_ThenLands(string database)
+    {
+        await using var db = await TestDb.CreateAsync(database);
+        await db.Engine.LoadAsync(Mini.Upload(), Mini.Stream(Mini.Csv(Mini.Pull("2023-05-15", "2023-05-26", 2023, 8))));
+        await using var reader = await db.Database.OpenAsync();
+        // A read transaction (SQLite's default BEGIN is IMMEDIATE, a write lock: ask for a deferred one).
+        await using var tx = reader is Microsoft.Data.Sqlite.SqliteConnection sqlite ? sqlite.BeginTransaction(deferred: true) : await reader.BeginTransactionAsync();
+        Assert.Equal(84, await reader.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM \"dt_mini__releases\"", transaction: tx)); // holds a read lock
+
+        // On its own thread: SQLite's ADO.NET calls block while they wait for a lock.
+        var load = Task.Run(() => db.Engine.LoadAsync(Mini.Upload("mini-2.csv"), Mini.Stream(Mini.Csv(Mini.Pull("2023-09-30", "2023-10-31", 2023, 12)))));
+        await Task.Delay(300);
+        await tx.CommitAsync();
+
+        Assert.Equal(84, (await load).RowsStored);
+    }
+
     private static async Task<(( long Read, long Stored, long Quarantined, int Vintages) Summary, List<string> Rows, List<string> Quarantine)> LoadAsync(
         string database, string csv, int queueBatches, int handOverRows)
     {

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Data.Common;
+using System.Diagnostics;
 using System.Runtime.InteropServices;
 using System.Text;
 using Dapper;
@@ -193,7 +194,7 @@ internal sealed class SqliteStagingWriter : IStagingWriter
         return ValueTask.CompletedTask;
     }
 
-    private static void Exec(sqlite3 db, string sql) => Check(raw.sqlite3_exec(db, sql), db);
+    private static void Exec(sqlite3 db, string sql) => Check(SqliteContention.Retry(() => raw.sqlite3_exec(db, sql)), db);
 
     internal static void Check(int rc, sqlite3 db)
     {
@@ -425,7 +426,13 @@ internal sealed class RawStatement : IDisposable
     public RawStatement(sqlite3 db, string sql)
     {
         _db = db;
-        var rc = raw.sqlite3_prepare_v2(db, sql, out _stmt);
+        sqlite3_stmt? stmt = null;
+        var rc = SqliteContention.Retry(() =>
+        {
+            stmt?.Dispose();
+            return raw.sqlite3_prepare_v2(db, sql, out stmt);
+        });
+        _stmt = stmt!;
         SqliteException.ThrowExceptionForRC(rc, db);
         _stmt.DangerousAddRef(ref _addedRef);
         _handle = _stmt.DangerousGetHandle();
@@ -463,13 +470,27 @@ internal sealed class RawStatement : IDisposable
 
     public void Execute()
     {
-        var rc = Native.sqlite3_step(_handle);
-        _ = Native.sqlite3_reset(_handle); // repeats the step's error, which is reported below
-
+        var rc = Step();
         if (rc != raw.SQLITE_DONE)
         {
+            if (SqliteContention.IsContention(rc))
+            {
+                rc = SqliteContention.Retry(() => Step() is var r && r == raw.SQLITE_DONE ? raw.SQLITE_OK : r);
+                if (rc == raw.SQLITE_OK)
+                {
+                    return;
+                }
+            }
+
             SqliteException.ThrowExceptionForRC(rc, _db);
         }
+    }
+
+    private int Step()
+    {
+        var rc = Native.sqlite3_step(_handle);
+        _ = Native.sqlite3_reset(_handle); // repeats the step's error (reported by the caller); the bindings stay
+        return rc;
     }
 
     private void Check(int rc) => SqliteStagingWriter.Check(rc, _db);
@@ -518,5 +539,36 @@ internal sealed class RawStatement : IDisposable
         [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
         [SuppressGCTransition]
         public static extern int sqlite3_reset(IntPtr stmt);
+    }
+}
+
+/// <summary>
+/// Waiting out another connection's lock on a raw SQLite connection. busy_timeout covers SQLITE_BUSY on a database file;
+/// a shared-cache (in-memory) database reports a table another connection is using as SQLITE_LOCKED at once, with no
+/// busy handler. Microsoft.Data.Sqlite retries both until its command timeout; so does this, with the same 30 s.
+/// </summary>
+internal static class SqliteContention
+{
+    public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
+
+    /// <summary>SQLITE_BUSY or SQLITE_LOCKED, including their extended codes (e.g. SQLITE_LOCKED_SHAREDCACHE).</summary>
+    public static bool IsContention(int rc) => (rc & 0xFF) is raw.SQLITE_BUSY or raw.SQLITE_LOCKED;
+
+    /// <summary>Calls <paramref name="call"/> until it returns something other than contention, or the timeout passes.</summary>
+    public static int Retry(Func<int> call)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var pause = 1;
+        while (true)
+        {
+            var rc = call();
+            if (!IsContention(rc) || Stopwatch.GetElapsedTime(started) > Timeout)
+            {
+                return rc;
+            }
+
+            Thread.Sleep(pause);
+            pause = Math.Min(pause * 2, 50);
+        }
     }
 }
