@@ -15,13 +15,10 @@ internal sealed class PipelinedStagingWriter : IStagingWriter
 {
     private readonly IStagingWriter _inner;
     private readonly int _batchRows;
-    private readonly int _depth;
     private readonly Channel<Batch> _full = Channel.CreateUnbounded<Batch>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
-    private readonly Channel<Batch> _free = Channel.CreateUnbounded<Batch>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
-    private readonly CancellationTokenSource _stop;
-    private readonly Task _consumer;
+    private readonly BlockPool<Batch> _free;
+    private readonly StageTask _storing;
     private Batch? _current;
-    private int _batches;
     private bool _drained;
 
     /// <param name="inner">The writer that stores rows; disposed with this one.</param>
@@ -34,9 +31,8 @@ internal sealed class PipelinedStagingWriter : IStagingWriter
         ArgumentOutOfRangeException.ThrowIfLessThan(depth, 2);
         _inner = inner;
         _batchRows = batchRows;
-        _depth = depth;
-        _stop = CancellationTokenSource.CreateLinkedTokenSource(loadCancelled);
-        _consumer = Task.Run(() => ConsumeAsync(_stop.Token), CancellationToken.None); // it observes _stop itself
+        _free = new BlockPool<Batch>(depth, () => new Batch(batchRows));
+        _storing = new StageTask(ConsumeAsync, loadCancelled);
     }
 
     public ValueTask WriteRowAsync(PhysicalTable table, string filingId, string? sheet, long rowNumber, object?[] values, CancellationToken cancellationToken)
@@ -93,7 +89,7 @@ internal sealed class PipelinedStagingWriter : IStagingWriter
             }
 
             _full.Writer.TryComplete();
-            await _consumer.WaitAsync(cancellationToken);
+            await _storing.Task.WaitAsync(cancellationToken);
             _drained = true;
         }
 
@@ -103,17 +99,7 @@ internal sealed class PipelinedStagingWriter : IStagingWriter
     public async ValueTask DisposeAsync()
     {
         _full.Writer.TryComplete();
-        await _stop.CancelAsync();
-        try
-        {
-            await _consumer;
-        }
-        catch (Exception)
-        {
-            // The failure was reported to the caller already (or the load is being abandoned): only the cleanup matters now.
-        }
-
-        _stop.Dispose();
+        await _storing.DisposeAsync();
         await _inner.DisposeAsync();
     }
 
@@ -121,7 +107,7 @@ internal sealed class PipelinedStagingWriter : IStagingWriter
     {
         var batch = _current!;
         _current = null;
-        if (_consumer.IsCompleted || !_full.Writer.TryWrite(batch))
+        if (_storing.Task.IsCompleted || !_full.Writer.TryWrite(batch))
         {
             return new ValueTask(StoppedAsync()); // its exception is the load's
         }
@@ -131,20 +117,9 @@ internal sealed class PipelinedStagingWriter : IStagingWriter
 
     private async ValueTask<Batch> TakeBatchAsync(CancellationToken cancellationToken)
     {
-        if (_free.Reader.TryRead(out var batch))
-        {
-            return batch;
-        }
-
-        if (_batches < _depth)
-        {
-            _batches++;
-            return new Batch(_batchRows);
-        }
-
         try
         {
-            return await _free.Reader.ReadAsync(cancellationToken);
+            return await _free.TakeAsync(cancellationToken);
         }
         catch (ChannelClosedException)
         {
@@ -156,7 +131,7 @@ internal sealed class PipelinedStagingWriter : IStagingWriter
     /// <summary>The background writer stopped before it was asked to: rethrows what stopped it (the inner writer's own exception).</summary>
     private async Task StoppedAsync()
     {
-        await _consumer;
+        await _storing.Task;
         throw new InvalidOperationException("The staging writer stopped before every row was written.");
     }
 
@@ -180,13 +155,13 @@ internal sealed class PipelinedStagingWriter : IStagingWriter
                 }
 
                 batch.Clear();
-                _free.Writer.TryWrite(batch);
+                _free.Return(batch);
             }
         }
         catch (Exception e)
         {
             // Wake a caller waiting for a free batch; the exception itself is rethrown from this task.
-            _free.Writer.TryComplete(e);
+            _free.Fail(e);
             _full.Writer.TryComplete(e);
             throw;
         }

@@ -1,4 +1,5 @@
 using System.Threading.Channels;
+using Tally.Datasets.Loading;
 
 namespace Tally.Datasets.Reading;
 
@@ -14,14 +15,11 @@ internal sealed class PrefetchingRowReader : IRowReader
 {
     private readonly IRowReader _inner;
     private readonly int _rowsPerBlock;
-    private readonly int _depth;
     private readonly Channel<Block> _full = Channel.CreateUnbounded<Block>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
-    private readonly Channel<Block> _free = Channel.CreateUnbounded<Block>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
-    private readonly CancellationTokenSource _stop = new();
-    private readonly Task _reading;
+    private readonly BlockPool<Block> _free;
+    private readonly StageTask _reading;
     private Block? _block;
     private int _index;
-    private int _blocks;
 
     /// <param name="inner">The reader to read ahead of; disposed with this one.</param>
     /// <param name="rowsPerBlock">Rows handed over at a time.</param>
@@ -32,8 +30,8 @@ internal sealed class PrefetchingRowReader : IRowReader
         ArgumentOutOfRangeException.ThrowIfLessThan(depth, 2);
         _inner = inner;
         _rowsPerBlock = rowsPerBlock;
-        _depth = depth;
-        _reading = Task.Run(() => ReadAheadAsync(_stop.Token), CancellationToken.None); // it observes _stop itself
+        _free = new BlockPool<Block>(depth, () => new Block(rowsPerBlock));
+        _reading = new StageTask(ReadAheadAsync);
     }
 
     private ref Row Current => ref _block!.Rows[_index];
@@ -74,7 +72,7 @@ internal sealed class PrefetchingRowReader : IRowReader
     {
         if (_block is not null)
         {
-            _free.Writer.TryWrite(_block); // every row of it has been consumed
+            _free.Return(_block); // every row of it has been consumed
             _block = null;
         }
 
@@ -82,13 +80,13 @@ internal sealed class PrefetchingRowReader : IRowReader
         {
             if (!await _full.Reader.WaitToReadAsync(cancellationToken))
             {
-                await _reading; // completed without rows left: rethrows what stopped the reading, if anything did
+                await _reading.Task; // completed without rows left: rethrows what stopped the reading, if anything did
                 return false;
             }
         }
         catch (ChannelClosedException)
         {
-            await _reading;
+            await _reading.Task;
             throw;
         }
 
@@ -149,26 +147,14 @@ internal sealed class PrefetchingRowReader : IRowReader
 
     private async ValueTask<Block> TakeBlockAsync(CancellationToken cancellationToken)
     {
-        var block = _free.Reader.TryRead(out var recycled) ? recycled
-            : _blocks < _depth ? NewBlock()
-            : await _free.Reader.ReadAsync(cancellationToken);
+        var block = await _free.TakeAsync(cancellationToken);
         block.Count = 0;
         return block;
     }
 
     public async ValueTask DisposeAsync()
     {
-        await _stop.CancelAsync();
-        try
-        {
-            await _reading;
-        }
-        catch (Exception)
-        {
-            // Reported to the consumer already, or the load is being abandoned.
-        }
-
-        _stop.Dispose();
+        await _reading.DisposeAsync();
         await _inner.DisposeAsync();
     }
 
@@ -202,12 +188,6 @@ internal sealed class PrefetchingRowReader : IRowReader
             ProblemCode = reader.ProblemCode;
             StartsSheet = reader.StartsSheet;
         }
-    }
-
-    private Block NewBlock()
-    {
-        _blocks++;
-        return new Block(_rowsPerBlock);
     }
 
     private sealed class Block(int capacity)
