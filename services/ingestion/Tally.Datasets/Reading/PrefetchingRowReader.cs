@@ -76,18 +76,11 @@ internal sealed class PrefetchingRowReader : IRowReader
             _block = null;
         }
 
-        try
+        // A channel completed with an error rethrows that error itself here, once the rows before it are consumed.
+        if (!await _full.Reader.WaitToReadAsync(cancellationToken))
         {
-            if (!await _full.Reader.WaitToReadAsync(cancellationToken))
-            {
-                await _reading.Task; // completed without rows left: rethrows what stopped the reading, if anything did
-                return false;
-            }
-        }
-        catch (ChannelClosedException)
-        {
-            await _reading.Task;
-            throw;
+            await _reading.Task; // completed without rows left and without an error
+            return false;
         }
 
         _full.Reader.TryRead(out _block);
