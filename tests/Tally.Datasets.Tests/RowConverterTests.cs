@@ -106,4 +106,20 @@ public sealed class RowConverterTests
         Assert.Equal(["2024-01-01", "2024-01-01", "2024-01-02"], r.Select(x => (string)x.Values[3]!));
         Assert.Equal(["2024-01-01", "2024-01-02", "2024-01-02"], r.Select(x => (string)x.Values[4]!));
     }
+
+    [Theory]
+    [InlineData(0L)]
+    [InlineData(1961L)]
+    [InlineData(4095L)]
+    [InlineData(4096L)]
+    [InlineData(-1L)]
+    [InlineData(long.MinValue)]
+    [InlineData(long.MaxValue)]
+    public void WholeNumbers_AreBoxedAsThemselves_SmallOnesSharedAcrossRows(long value)
+    {
+        var boxed = RowConverter.Box(value);
+
+        Assert.Equal(value, Assert.IsType<long>(boxed));
+        Assert.Equal(value is >= 0 and < 4096, ReferenceEquals(boxed, RowConverter.Box(value)));
+    }
 }

@@ -60,7 +60,7 @@ internal sealed class RowConverter
                         return false;
                     }
 
-                    values[i] = l;
+                    values[i] = Box(l);
                     break;
                 case ColumnType.Decimal:
                     if (!double.TryParse(text, NumberStyles.Float | NumberStyles.AllowThousands, CultureInfo.InvariantCulture, out var d) || !double.IsFinite(d))
@@ -124,6 +124,11 @@ internal sealed class RowConverter
 
         return text;
     }
+
+    /// <summary>Boxed 0 … 4095, made once: years and small counts repeat on every row and need no allocation each.</summary>
+    private static readonly object[] SmallInts = Enumerable.Range(0, 4096).Select(n => (object)(long)n).ToArray();
+
+    internal static object Box(long value) => (ulong)value < (ulong)SmallInts.Length ? SmallInts[value] : value;
 
     internal static bool TryParseInt(string text, out long value)
     {

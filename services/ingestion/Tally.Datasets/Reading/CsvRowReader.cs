@@ -24,6 +24,7 @@ internal sealed class CsvRowReader : IRowReader
     private bool _done;
     private bool _skipLf;
     private long _line = 1;
+    private readonly CellStrings _strings = new();
     private string[] _cells = new string[32];
     private int _count;
     private char[] _field = new char[256];
@@ -387,7 +388,8 @@ internal sealed class CsvRowReader : IRowReader
             Array.Resize(ref _cells, _cells.Length * 2);
         }
 
-        _cells[_count++] = _fieldLen == 0 ? "" : new string(_field, 0, _fieldLen);
+        _cells[_count] = _strings.Get(_count, _field.AsSpan(0, _fieldLen));
+        _count++;
         _fieldLen = 0;
     }
 
