@@ -62,22 +62,31 @@ internal static class DatasetLoadChild
         }
 
         var gcs = (GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2));
+        var paused = GC.GetTotalPauseDuration();
+        var cpu = Process.GetCurrentProcess().TotalProcessorTime;
         var clock = Stopwatch.StartNew();
         await using var input = File.OpenRead(file);
         var summary = await engine.LoadAsync(
             new DatasetUpload { DatasetName = BenchNames.Dataset, FileName = Path.GetFileName(file), SpecYaml = DetentionStayGenerator.SpecYaml(BenchNames.Dataset) }, input);
         var seconds = clock.Elapsed.TotalSeconds;
-        var collections = new GcCounts(GC.CollectionCount(0) - gcs.Item1, GC.CollectionCount(1) - gcs.Item2, GC.CollectionCount(2) - gcs.Item3);
-        Console.WriteLine(JsonSerializer.Serialize(new LoadResult(seconds, summary.RowsRead, summary.RowsStored, summary.RowsQuarantined, Memory.OwnPeakMiB(), collections)));
+        var cpuSeconds = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds;
+        var collections = new GcCounts(GC.CollectionCount(0) - gcs.Item1, GC.CollectionCount(1) - gcs.Item2, GC.CollectionCount(2) - gcs.Item3,
+            Math.Round((GC.GetTotalPauseDuration() - paused).TotalSeconds, 3));
+        Console.WriteLine(JsonSerializer.Serialize(
+            new LoadResult(seconds, summary.RowsRead, summary.RowsStored, summary.RowsQuarantined, Memory.OwnPeakMiB(), collections, Math.Round(cpuSeconds, 3))));
         return 0;
     }
 }
 
-/// <summary>What a child load reports: its time, rows, the process's peak resident set and the collections during the load.</summary>
-internal sealed record LoadResult(double Seconds, long RowsRead, long RowsStored, long RowsQuarantined, double PeakRssMiB, GcCounts? Collections = null);
+/// <summary>
+/// What a child load reports: its time, rows, the process's peak resident set, the collections during the load and the
+/// CPU the process used during the load (all its threads: reading, converting and storing run on tasks of their own).
+/// </summary>
+internal sealed record LoadResult(double Seconds, long RowsRead, long RowsStored, long RowsQuarantined, double PeakRssMiB, GcCounts? Collections = null,
+    double? CpuSeconds = null);
 
-/// <summary>Garbage collections of each generation during a load (a gen0 collection also counts as nothing else).</summary>
-internal sealed record GcCounts(int Gen0, int Gen1, int Gen2);
+/// <summary>Garbage collections of each generation during a load (a gen1 collection counts in Gen0 as well), and the time the GC paused the process.</summary>
+internal sealed record GcCounts(int Gen0, int Gen1, int Gen2, double PauseSeconds = 0);
 
 internal static class BenchNames
 {
