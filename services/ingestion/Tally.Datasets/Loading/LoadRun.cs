@@ -134,6 +134,7 @@ internal sealed class LoadRun : IAsyncDisposable
 
             _phase = LoadPhase.Storing;
             Report("checking keys, totals and vintages", force: true);
+            await PhysicalTable.AnalyzeFilingsAsync(_db, _filings.Values.Select(f => f.Table).Distinct(), cancellationToken);
             var checks = new TableChecks(_db, _spec!, _upload, _loadId);
             var removed = await checks.QuarantineDuplicateKeysAsync(_filings.Values, cancellationToken);
             _rowsStored -= removed;

@@ -82,6 +82,31 @@ internal sealed class PhysicalTable
         ? $"USING brin ({Q(FilingColumn)}) WITH (pages_per_range = {BrinPagesPerRange})"
         : $"({Q(FilingColumn)})";
 
+    /// <summary>
+    /// PostgreSQL: refreshes the planner's statistics of the filing column after a load staged rows. Until autovacuum
+    /// analyses a table, the planner guesses that a filing matches almost no rows; right after a 10M-row load it then
+    /// gathered every matching row to one process instead of counting in parallel workers (1.86 s instead of 1.40 s for
+    /// one computed metric). Sampling 3,000 rows (statistics target 10) for this one column takes tens of milliseconds at
+    /// 10M rows; autovacuum's full ANALYZE replaces it later. SQLite keeps no such statistics unless asked.
+    /// </summary>
+    public static async Task AnalyzeFilingsAsync(ServiceDatabase db, IEnumerable<PhysicalTable> tables, CancellationToken cancellationToken)
+    {
+        if (db.Dialect != SqlDialect.Postgres)
+        {
+            return;
+        }
+
+        await using var connection = await db.OpenAsync(cancellationToken);
+        await using var tx = await connection.BeginTransactionAsync(cancellationToken);
+        await connection.ExecuteAsync(new CommandDefinition("SET LOCAL default_statistics_target = 10", transaction: tx, cancellationToken: cancellationToken));
+        foreach (var table in tables)
+        {
+            await connection.ExecuteAsync(new CommandDefinition($"ANALYZE {table.Quoted} ({Q(FilingColumn)})", transaction: tx, cancellationToken: cancellationToken));
+        }
+
+        await tx.CommitAsync(cancellationToken);
+    }
+
     /// <summary>Heap pages per BRIN range: 32 pages (256 KiB) keep small vintages' ranges apart without a large index.</summary>
     public const int BrinPagesPerRange = 32;
 }
