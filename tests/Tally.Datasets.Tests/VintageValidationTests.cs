@@ -122,7 +122,7 @@ public sealed class VintageValidationTests
         var data = new TheoryData<string, int>();
         foreach (var dialect in Dialects.All)
         {
-            // 0: every filing is scanned in SQL; 100: the budget runs out inside the second filing; default: never runs out.
+            // 0: every filing is scanned in SQL; 100: keys are sorted into runs on disk and merged; default: all held in memory.
             foreach (var budget in new[] { 0, 100, new DatasetEngineOptions().KeyFilterBudget })
             {
                 data.Add(dialect, budget);

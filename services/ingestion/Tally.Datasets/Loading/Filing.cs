@@ -27,9 +27,6 @@ internal sealed class Filing(string id, PhysicalTable table, string? vintageDate
 
     public long Rows { get; set; }
 
-    /// <summary>Hashes of the keys staged so far (<see cref="KeyFilter"/>); null once <see cref="MayRepeatKeys"/>.</summary>
-    public HashSet<ulong>? KeyHashes { get; set; }
-
     /// <summary>True when the filing may hold a repeated key, so the duplicate-key check must look at its rows.</summary>
     public bool MayRepeatKeys { get; set; }
 

@@ -53,7 +53,7 @@ internal sealed class LoadRun : IAsyncDisposable
         _spec = spec;
         _progress = progress;
         _startedAt = time.GetUtcNow().ToUnixTimeMilliseconds();
-        _keys = new KeyFilter(options.KeyFilterBudget);
+        _keys = new KeyFilter(options.KeyFilterBudget, Path.Combine(options.TempDirectory ?? Path.GetTempPath(), $"tally-{_loadId}.keys"));
     }
 
     private string DatasetId => _upload.DatasetName;
@@ -134,6 +134,7 @@ internal sealed class LoadRun : IAsyncDisposable
 
             _phase = LoadPhase.Storing;
             Report("checking keys, totals and vintages", force: true);
+            _keys.Finish();
             await PhysicalTable.AnalyzeFilingsAsync(_db, _filings.Values.Select(f => f.Table).Distinct(), cancellationToken);
             var checks = new TableChecks(_db, _spec!, _upload, _loadId);
             var removed = await checks.QuarantineDuplicateKeysAsync(_filings.Values, cancellationToken);
@@ -191,6 +192,7 @@ internal sealed class LoadRun : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        _keys.Dispose();
         if (_input is not null)
         {
             await _input.DisposeAsync();
