@@ -96,6 +96,22 @@ public sealed class FilingIndexTests
         Assert.Matches(@"rows=(29\d\d|30\d\d)\b", plan); // the filing's rows are estimated, not guessed
     }
 
+    [PostgresFact]
+    public async Task ALoad_DoesNotWaitForAnotherSessionsVacuumOrAnalyze_OfItsTable()
+    {
+        await using var db = await TestDb.CreateAsync("postgres");
+        await LoadAsync(db, Pulls[0], rows: 100);
+        await using var holder = await db.Database.OpenAsync();
+        await using var held = await holder.BeginTransactionAsync();
+        // The lock VACUUM and ANALYZE take (an anti-wraparound autovacuum keeps it for as long as it runs).
+        await holder.ExecuteAsync($"LOCK TABLE \"{Table}\" IN SHARE UPDATE EXCLUSIVE MODE", transaction: held);
+
+        await LoadAsync(db, Pulls[1], rows: 120).WaitAsync(TimeSpan.FromSeconds(60)); // stores its rows; skips the statistics after 2 s
+
+        await held.RollbackAsync();
+        await AssertEachFilingFoundAsync(db, $"ix_{Table[3..]}_f", filingCount: 2);
+    }
+
     private static async Task LoadAsync(TestDb db, string pull, int rows)
     {
         var csv = new StringBuilder("id,note,pull_date\n");
