@@ -128,17 +128,19 @@ internal static partial class DatasetBenchmark
             // The last fresh load's database is the one the metric timings read.
             var engineDir = run == ingestRuns ? measured : Path.Combine(dir, $"engine-{run}");
             Console.Error.WriteLine($"bench: sqlite, {rows:N0} rows, round {run}/{ingestRuns}: engine load (fresh process)");
+            await SettleAsync(null);
             fresh.Add(await LoadChildAsync(["--file", csv, "--sqlite", engineDir]));
             DeleteUnless(engineDir != measured, engineDir);
 
             var warmDir = Path.Combine(dir, $"engine-warm-{run}");
             Console.Error.WriteLine("bench: sqlite: engine load (warm process)");
-            warm.Add(await LoadChildAsync(["--file", csv, "--sqlite", warmDir, "--warm-up", warmUp]));
+            warm.Add(await LoadChildAsync(["--file", csv, "--sqlite", warmDir, "--warm-up", warmUp])); // settles after its warm-up
             DeleteUnless(true, warmDir);
 
             Console.Error.WriteLine("bench: sqlite: sqlite3 .import");
             var cliDb = Path.Combine(dir, $"cli-{run}.db");
             var script = $"PRAGMA journal_mode=WAL;\nCREATE TABLE stays ({PeerColumns("TEXT", "INTEGER")});\n.mode csv\n.import --skip 1 '{csv.Replace("'", "''", StringComparison.Ordinal)}' stays\nSELECT COUNT(*) FROM stays;\n";
+            await SettleAsync(null);
             var cli = await Memory.RunAsync(new ProcessStartInfo("sqlite3", [cliDb]), script);
             Check(cli.ExitCode, "sqlite3 .import", cli.Stderr);
             peer.Add(new PeerRun(cli.Seconds, long.Parse(cli.Stdout.Trim().Split('\n')[^1], CultureInfo.InvariantCulture), cli.PeakMiB));
@@ -203,15 +205,17 @@ internal static partial class DatasetBenchmark
                 // The last fresh load's schema is the one the metric timings read.
                 var engineSchema = run == ingestRuns ? schema : $"{schema}_{run}";
                 Console.Error.WriteLine($"bench: postgres, {rows:N0} rows, round {run}/{ingestRuns}: engine load (fresh process)");
+                await SettleAsync(psqlEnv);
                 fresh.Add(await LoadChildAsync(["--file", csv, "--postgres", connection, "--schema", engineSchema]));
                 var warmSchema = $"{schema}_w{run}";
                 Console.Error.WriteLine("bench: postgres: engine load (warm process)");
-                warm.Add(await LoadChildAsync(["--file", csv, "--postgres", connection, "--schema", warmSchema, "--warm-up", warmUp]));
+                warm.Add(await LoadChildAsync(["--file", csv, "--postgres", connection, "--schema", warmSchema, "--warm-up", warmUp])); // settles after its warm-up
 
                 Console.Error.WriteLine("bench: postgres: psql \\copy");
                 var peerSchema = $"bench_copy_{suffix}_{run}";
                 var script = $"CREATE SCHEMA {peerSchema};\nCREATE TABLE {peerSchema}.stays ({PeerColumns("text", "bigint")});\n" +
                              $"\\copy {peerSchema}.stays FROM '{csv.Replace("'", "''", StringComparison.Ordinal)}' WITH (FORMAT csv, HEADER true)\nSELECT COUNT(*) FROM {peerSchema}.stays;\n";
+                await SettleAsync(psqlEnv);
                 var copy = await Memory.RunAsync(Psql(psqlEnv, "-v", "ON_ERROR_STOP=1", "-qtA"), script);
                 Check(copy.ExitCode, "psql \\copy", copy.Stderr);
                 peer.Add(new PeerRun(copy.Seconds, long.Parse(copy.Stdout.Trim().Split('\n')[^1], CultureInfo.InvariantCulture), copy.PeakMiB));
@@ -222,6 +226,7 @@ internal static partial class DatasetBenchmark
                 var shapedScript = $"CREATE TABLE {shaped} (_filing text NOT NULL DEFAULT 'fl-0193f1c2a4b87c3e9d21', _sheet text, _row bigserial, {PeerColumns("text", "bigint")});\n" +
                                    $"CREATE INDEX ON {shaped} {PhysicalTable.FilingIndexMethod(SqlDialect.Postgres)};\n" +
                                    $"\\copy {shaped} ({string.Join(", ", DetentionStayGenerator.Columns)}) FROM '{csv.Replace("'", "''", StringComparison.Ordinal)}' WITH (FORMAT csv, HEADER true)\n";
+                await SettleAsync(psqlEnv);
                 var shape = await Memory.RunAsync(Psql(psqlEnv, "-v", "ON_ERROR_STOP=1", "-qtA"), shapedScript);
                 Check(shape.ExitCode, "psql \\copy (engine's shape)", shape.Stderr);
                 shapedPeer.Add(shape.Seconds);
@@ -255,6 +260,21 @@ internal static partial class DatasetBenchmark
             }
 
             await DropSchemasAsync(psqlEnv, all.Except(dropped));
+        }
+    }
+
+    /// <summary>
+    /// Before each timed load, engine or peer: the kernel writes back dirty pages (`sync`) and PostgreSQL writes its
+    /// dirty buffers (`CHECKPOINT`), so that no load pays for the writes of the one before it (a 1M-row load leaves
+    /// about 1 GB of WAL, and the checkpoint it triggers otherwise lands on whatever runs next).
+    /// </summary>
+    internal static async Task SettleAsync(Dictionary<string, string>? psqlEnv)
+    {
+        await Memory.RunAsync(new ProcessStartInfo("sync"));
+        if (psqlEnv is not null)
+        {
+            var checkpoint = await Memory.RunAsync(Psql(psqlEnv, "-qtA", "-c", "CHECKPOINT"));
+            Check(checkpoint.ExitCode, "psql CHECKPOINT (the bench's role needs pg_checkpoint or superuser)", checkpoint.Stderr);
         }
     }
 
@@ -420,7 +440,7 @@ internal static partial class DatasetBenchmark
         sb.AppendLine();
         sb.Append(inv, $"Generated record-level detention stays (`DetentionStayGenerator`, seed 20250228, 15 columns, key `stay_id`); {Environment.ProcessorCount} cores, load average {load} at the end. ");
         sb.Append("The engine converts and checks every row (types, required cells, enums, duplicate keys, vintage), records provenance and switches the vintage in atomically; ");
-        sb.Append("the peers copy text into a table with no checks, no provenance columns and no index. Each load runs in its own process (the services' GC settings); peak RSS is its VmHWM.");
+        sb.Append("the peers copy text into a table with no checks, no provenance columns and no index. Each load runs in its own process (the services' GC settings); peak RSS is its VmHWM. Before each timed load, engine or peer, the bench runs `sync` and, on PostgreSQL, `CHECKPOINT`, so that no load pays for the previous one's writes.");
         sb.AppendLine(postgres ? "" : " PostgreSQL was not measured (no `--postgres` / `TALLY_TEST_POSTGRES`).");
         sb.AppendLine();
         sb.AppendLine("## Ingest");
