@@ -134,11 +134,4 @@ public sealed class ParsingTests
         Assert.Equal(("release_reason", "Order of Recognizance"), (dims[1].Key, dims[1].Value));
         Assert.Throws<CliUsageException>(() => DimensionOption.Parse(["criminality"]).ToList());
     }
-
-    [Theory]
-    [InlineData("FY24 Detention Stats (1).xlsx", "fy24-detention-stats-1")]
-    [InlineData("book-outs-by-reason.csv", "book-outs-by-reason")]
-    [InlineData("___.csv", "dataset")]
-    public void DatasetName_DefaultsToASlugOfTheFileName(string file, string slug) =>
-        Assert.Equal(slug, Commands.IngestDatasetCommand.Slug(Path.GetFileNameWithoutExtension(file)));
 }

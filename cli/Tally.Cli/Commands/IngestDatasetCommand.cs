@@ -25,7 +25,7 @@ internal static class IngestDatasetCommand
     {
         var file = new Argument<FileInfo>("file") { Description = "The data file: CSV, TSV or XLSX" };
         var spec = new Option<FileInfo?>("--spec") { Description = "Dataset spec (YAML) [default: the spec registered for the dataset name]", HelpName = "SPEC.yaml" };
-        var name = new Option<string?>("--name") { Description = "Dataset name, a lowercase slug; uploads with one name are vintages of one dataset [default: from the file name]" };
+        var name = new Option<string?>("--name") { Description = "Dataset name, a lowercase slug; uploads with one name are vintages of one dataset [default: the spec's; else the catalog dataset whose file patterns match the file name; else from the file name]" };
         var vintage = new Option<string?>("--vintage") { Description = "Vintage of this file (e.g. pull date 2024-10-01) [default: from the spec or the data]", HelpName = "LABEL" };
         var source = new SourceOptions(defaultKind: "official-dataset");
         var format = OutputFormat.Create(OutputFormat.Text, OutputFormat.Json);
@@ -43,7 +43,7 @@ internal static class IngestDatasetCommand
             var path = IngestCommand.ExistingFile(parse.GetValue(file), "dataset file");
             var header = new DatasetHeader
             {
-                Name = parse.GetValue(name)?.Trim() is { Length: > 0 } n ? n : Slug(Path.GetFileNameWithoutExtension(path.Name)),
+                Name = parse.GetValue(name)?.Trim() ?? "", // empty: the server picks (spec, catalog file pattern, file name)
                 FileName = path.Name,
                 Format = FormatOf(path.Name),
                 Vintage = parse.GetValue(vintage)?.Trim() ?? "",
@@ -186,24 +186,6 @@ internal static class IngestDatasetCommand
         ".xlsx" => DatasetFormat.Xlsx,
         _ => DatasetFormat.Unspecified,
     };
-
-    /// <summary>"FY24 Detention Stats (1)" → "fy24-detention-stats-1".</summary>
-    internal static string Slug(string text)
-    {
-        var builder = new StringBuilder(text.Length);
-        foreach (var c in text.ToLowerInvariant())
-        {
-            if (char.IsAsciiLetterOrDigit(c))
-            {
-                builder.Append(c);
-            }
-            else if (builder.Length > 0 && builder[^1] != '-')
-            {
-                builder.Append('-');
-            }
-        }
-        return builder.ToString().TrimEnd('-') is { Length: > 0 } slug ? slug : "dataset";
-    }
 
     /// <summary>"12,034 rows · 34 quarantined · 5.2 MiB/s", from the latest progress message (kept in the task's state).</summary>
     private sealed class UploadCountsColumn : ProgressColumn

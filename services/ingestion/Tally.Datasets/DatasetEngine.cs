@@ -1,3 +1,4 @@
+using System.Text;
 using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text.RegularExpressions;
@@ -49,6 +50,57 @@ public sealed partial class DatasetEngine
     public Task MigrateAsync(CancellationToken cancellationToken = default) => Migrator.ApplyAsync(_db, Migrations, cancellationToken);
 
     /// <summary>
+    /// The dataset an upload goes to. A name the upload gives is used as it is. Without one: the dataset its spec
+    /// describes; else the bundled catalog's dataset with a table whose file pattern matches the file name (so
+    /// "book-outs-by-reason.csv" loads into ice-detention-stats, whose metrics then answer from it); else a slug of the
+    /// file name ("FY24 Detention Stats (1).xlsx" → "fy24-detention-stats-1"). A file name that two catalog datasets
+    /// claim is refused, naming them, rather than guessed.
+    /// </summary>
+    internal string DatasetNameFor(DatasetUpload upload)
+    {
+        if (!string.IsNullOrWhiteSpace(upload.DatasetName))
+        {
+            return upload.DatasetName;
+        }
+
+        if (!string.IsNullOrWhiteSpace(upload.SpecYaml))
+        {
+            return DatasetSpecParser.Parse(upload.SpecYaml, "(uploaded spec)").Name;
+        }
+
+        var fileName = upload.FileName ?? "";
+        var claimed = CatalogSpecs
+            .Where(d => d.Tables.Any(t => !t.Files.IsDefaultOrEmpty && t.Files.Any(p => Glob.Matches(p, fileName))))
+            .Select(d => d.Name).Distinct().ToList();
+        return claimed.Count switch
+        {
+            1 => claimed[0],
+            0 => SlugOf(Path.GetFileNameWithoutExtension(fileName)),
+            _ => throw new DatasetException(DatasetErrorKind.InvalidArgument,
+                $"'{fileName}' matches the file patterns of several catalog datasets ({string.Join(", ", claimed)}); name the dataset to load it into."),
+        };
+    }
+
+    /// <summary>"FY24 Detention Stats (1)" → "fy24-detention-stats-1"; "dataset" when nothing is left.</summary>
+    public static string SlugOf(string text)
+    {
+        var builder = new StringBuilder(text.Length);
+        foreach (var c in text.ToLowerInvariant())
+        {
+            if (char.IsAsciiLetterOrDigit(c))
+            {
+                builder.Append(c);
+            }
+            else if (builder.Length > 0 && builder[^1] != '-')
+            {
+                builder.Append('-');
+            }
+        }
+
+        return builder.ToString().TrimEnd('-') is { Length: > 0 } slug ? slug : "dataset";
+    }
+
+    /// <summary>
     /// Loads one upload read from <paramref name="content"/> (any stream; the gRPC service can pass a Pipe's reader
     /// stream fed by the upload's chunks). Progress is reported a few times a second and once at the end
     /// (<see cref="LoadPhase.Completed"/> with the summary). Rows read = stored + quarantined, always.
@@ -58,6 +110,7 @@ public sealed partial class DatasetEngine
     {
         ArgumentNullException.ThrowIfNull(upload);
         ArgumentNullException.ThrowIfNull(content);
+        upload = upload with { DatasetName = DatasetNameFor(upload) };
         if (!SlugPattern().IsMatch(upload.DatasetName ?? ""))
         {
             throw new DatasetException(DatasetErrorKind.InvalidArgument,

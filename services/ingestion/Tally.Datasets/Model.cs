@@ -5,7 +5,11 @@ namespace Tally.Datasets;
 /// <summary>What an upload is (the gRPC DatasetHeader, minus the source registration the service does itself).</summary>
 public sealed record DatasetUpload
 {
-    /// <summary>Dataset name, a lowercase slug such as "ice-detention-stats"; uploads with the same name are vintages of one dataset.</summary>
+    /// <summary>
+    /// Dataset name, a lowercase slug such as "ice-detention-stats"; uploads with the same name are vintages of one
+    /// dataset. Empty: the spec's dataset, else the catalog dataset whose file patterns match <see cref="FileName"/>,
+    /// else a slug of the file name (<see cref="DatasetEngine.DatasetNameFor"/>).
+    /// </summary>
     public required string DatasetName { get; init; }
 
     /// <summary>Original file name; chooses the table (spec 'files' patterns) and the format when not stated.</summary>

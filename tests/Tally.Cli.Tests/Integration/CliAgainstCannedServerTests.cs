@@ -183,7 +183,8 @@ public sealed class CliAgainstCannedServerTests(CannedServer server) : IClassFix
         Assert.Contains("NON_NUMERIC_COUNT", result.Stdout, StringComparison.Ordinal);
         Assert.Contains(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(data))), result.Stdout, StringComparison.Ordinal);
         var header = Assert.IsType<Ingestion.V1.DatasetHeader>(server.Requests["IngestDataset"]);
-        Assert.Equal(("book-outs-fy24", "Book Outs FY24.csv", Ingestion.V1.DatasetFormat.Csv, new FileInfo(data).Length, "2024-10-01"),
+        // No --name: the CLI sends none and the server picks (the spec's dataset, a catalog file pattern, or the file name).
+        Assert.Equal(("", "Book Outs FY24.csv", Ingestion.V1.DatasetFormat.Csv, new FileInfo(data).Length, "2024-10-01"),
             (header.Name, header.FileName, header.Format, header.ExpectedBytes, header.Vintage));
         Assert.Equal("tables:\n  - name: book_outs\n", header.SpecYaml);
     }
