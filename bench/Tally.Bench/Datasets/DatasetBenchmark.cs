@@ -287,7 +287,7 @@ internal static partial class DatasetBenchmark
     private static async Task DropSchemasAsync(Dictionary<string, string> psqlEnv, IEnumerable<string> schemas) =>
         await Memory.RunAsync(Psql(psqlEnv, "-qtA"), string.Concat(schemas.Select(s => $"DROP SCHEMA IF EXISTS {s} CASCADE;\n")));
 
-    private static Dictionary<string, string> PsqlEnvironment(string connection)
+    internal static Dictionary<string, string> PsqlEnvironment(string connection)
     {
         var b = new NpgsqlConnectionStringBuilder(connection);
         return new Dictionary<string, string>

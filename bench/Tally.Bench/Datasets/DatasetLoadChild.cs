@@ -61,14 +61,7 @@ internal static class DatasetLoadChild
             await engine.LoadAsync(new DatasetUpload { DatasetName = BenchNames.WarmUpDataset, FileName = Path.GetFileName(warmUp), SpecYaml = DetentionStayGenerator.SpecYaml(BenchNames.WarmUpDataset) }, warm);
 
             // As before every timed load: the warm-up's writes are flushed before the timed load starts.
-            await Memory.RunAsync(new ProcessStartInfo("sync"));
-            if (database.Dialect == SqlDialect.Postgres)
-            {
-                await using var connection = await database.OpenAsync();
-                await using var checkpoint = connection.CreateCommand();
-                checkpoint.CommandText = "CHECKPOINT";
-                await checkpoint.ExecuteNonQueryAsync();
-            }
+            await DatasetBenchmark.SettleAsync(postgres is null ? null : DatasetBenchmark.PsqlEnvironment(postgres));
         }
 
         var gcs = (GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2));

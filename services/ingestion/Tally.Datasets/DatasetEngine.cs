@@ -1,6 +1,6 @@
-using System.Text;
 using System.Collections.Concurrent;
 using System.Globalization;
+using System.Text;
 using System.Text.RegularExpressions;
 using Dapper;
 using Tally.Datasets.Loading;
@@ -82,7 +82,7 @@ public sealed partial class DatasetEngine
     }
 
     /// <summary>"FY24 Detention Stats (1)" → "fy24-detention-stats-1"; "dataset" when nothing is left.</summary>
-    public static string SlugOf(string text)
+    private static string SlugOf(string text)
     {
         var builder = new StringBuilder(text.Length);
         foreach (var c in text.ToLowerInvariant())

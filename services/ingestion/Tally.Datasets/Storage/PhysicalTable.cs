@@ -85,7 +85,7 @@ internal sealed class PhysicalTable
     /// only its ranges. Unlike a B-tree it costs almost nothing per stored row: a B-tree entry per row was a quarter of
     /// the server's work in a load. Ranges written since the last VACUUM are not yet summarised and are read by every
     /// query until autovacuum summarises them (slower, never wrong). Tables made before this keep their B-tree (same
-    /// name, so IF NOT EXISTS leaves it). SQLite has no BRIN and keeps a B-tree.
+    /// name: an existing index is left as it is). SQLite has no BRIN and keeps a B-tree.
     /// </summary>
     public static string FilingIndexMethod(SqlDialect dialect) => dialect == SqlDialect.Postgres
         ? $"USING brin ({Q(FilingColumn)}) WITH (pages_per_range = {BrinPagesPerRange})"
